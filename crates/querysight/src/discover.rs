@@ -1,0 +1,104 @@
+//! Which files to analyse and what module each one is.
+
+use std::path::{Path, PathBuf};
+
+use querysight_linter::SourceFile;
+
+/// A path given on the command line does not exist.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}: no such file or directory")]
+pub struct MissingPath(pub PathBuf);
+
+/// The files found, and the directory-walk errors (path, message) met on the way.
+pub type Discovered = (Vec<SourceFile>, Vec<(PathBuf, String)>);
+
+/// Every `.py` file under `paths`, honouring `.gitignore`, `.ignore` and hidden-file rules
+/// like ripgrep and Ruff; files named explicitly are always included. Sorted, deduplicated.
+///
+/// # Errors
+/// The first path that does not exist.
+pub fn discover(paths: &[PathBuf]) -> Result<Discovered, MissingPath> {
+    for path in paths {
+        if std::fs::symlink_metadata(path).is_err() {
+            return Err(MissingPath(path.clone()));
+        }
+    }
+    let mut files: Vec<PathBuf> = Vec::new();
+    let mut walk_errors = Vec::new();
+    for path in paths {
+        if !path.is_dir() {
+            files.push(path.clone());
+            continue;
+        }
+        let walker = ignore::WalkBuilder::new(path)
+            .hidden(true)
+            .git_ignore(true)
+            .require_git(false)
+            .follow_links(false)
+            .build();
+        for entry in walker {
+            match entry {
+                Ok(entry) => {
+                    let p = entry.path();
+                    let is_py = p.extension().is_some_and(|e| e == "py" || e == "pyi");
+                    if !is_py || p.extension().is_some_and(|e| e == "pyi") {
+                        continue;
+                    }
+                    if entry.file_type().is_some_and(|t| t.is_dir()) {
+                        continue;
+                    }
+                    files.push(p.to_path_buf());
+                }
+                Err(err) => walk_errors.push((path.clone(), err.to_string())),
+            }
+        }
+    }
+    files.sort();
+    files.dedup();
+    let sources = files
+        .into_iter()
+        .map(|path| {
+            let (module, is_package) = module_name(&path);
+            SourceFile {
+                path,
+                module,
+                is_package,
+            }
+        })
+        .collect();
+    Ok((sources, walk_errors))
+}
+
+/// The dotted module name of a file: its stem, prefixed by each enclosing directory that is a
+/// package (has an `__init__.py`), as Python's import system names it from the first
+/// non-package directory. `shop/models/__init__.py` -> (`shop.models`, true).
+pub fn module_name(path: &Path) -> (String, bool) {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let is_package = stem == "__init__";
+    let mut parts: Vec<String> = if is_package { Vec::new() } else { vec![stem] };
+    let mut dir = path.parent().map(Path::to_path_buf);
+    let mut first = true;
+    while let Some(d) = dir {
+        let is_pkg_dir = d.join("__init__.py").is_file();
+        if !is_pkg_dir {
+            if first && is_package {
+                // A lone __init__.py: name it after its directory.
+                if let Some(name) = d.file_name() {
+                    parts.push(name.to_string_lossy().into_owned());
+                }
+            }
+            break;
+        }
+        first = false;
+        match d.file_name() {
+            Some(name) => parts.push(name.to_string_lossy().into_owned()),
+            None => break,
+        }
+        dir = d.parent().map(Path::to_path_buf);
+    }
+    parts.reverse();
+    (parts.join("."), is_package)
+}

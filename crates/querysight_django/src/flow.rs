@@ -1,0 +1,899 @@
+//! Phase 3: walks one function body and records [`FunctionFacts`].
+//!
+//! Local variables hold alternatives (a list of [`Chain`]s): after
+//! `qs = Book.objects.all(); if x: qs = qs.select_related("author")` the name `qs` has two,
+//! and each is resolved on its own, so a path that lacks the eager load is found.
+//! Nested functions and classes are their own functions and are not entered.
+
+use querysight_python::ast::{self, Expr, Stmt};
+use querysight_python::{dotted_name, keyword, string_literal, Ranged, TextRange};
+use rustc_hash::FxHashMap;
+
+use crate::chain::{Chain, FunctionFacts, LoopFacts, Observation, QsArg, Root, Step};
+use crate::facts::{FuncId, FunctionDecl, ModuleFacts};
+use crate::graph::Project;
+
+/// At most this many alternatives per variable.
+const MAX_ALTERNATIVES: usize = 4;
+/// Chains longer than this are not extended (keeps pathological code linear).
+const MAX_STEPS: usize = 24;
+
+type Env = FxHashMap<String, Vec<Chain>>;
+
+/// Analyses the body of `decl` (or the module body for index 0).
+pub fn analyze_function(
+    project: &Project,
+    module: &ModuleFacts,
+    decl: &FunctionDecl,
+    body: &[Stmt],
+    class_qualname: Option<&str>,
+) -> FunctionFacts {
+    let mut walker = Walker {
+        project,
+        module,
+        class: class_qualname,
+        env: Env::default(),
+        facts: FunctionFacts::default(),
+        loop_stack: Vec::new(),
+    };
+    for (i, name) in decl.params.iter().enumerate() {
+        walker.env.insert(
+            name.clone(),
+            vec![Chain {
+                root: Root::Param(i as u16),
+                origin: decl.range,
+                root_loop: None,
+                steps: Vec::new(),
+            }],
+        );
+    }
+    walker.walk_body(body);
+    walker.facts
+}
+
+struct Walker<'a> {
+    project: &'a Project,
+    module: &'a ModuleFacts,
+    class: Option<&'a str>,
+    env: Env,
+    facts: FunctionFacts,
+    loop_stack: Vec<u32>,
+}
+
+fn push_alternatives(into: &mut Vec<Chain>, from: Vec<Chain>) {
+    for c in from {
+        if into.len() >= MAX_ALTERNATIVES {
+            break;
+        }
+        if !into.contains(&c) {
+            into.push(c);
+        }
+    }
+}
+
+fn extend(chains: &[Chain], step: Step) -> Vec<Chain> {
+    chains
+        .iter()
+        .filter(|c| c.steps.len() < MAX_STEPS)
+        .map(|c| c.with(step.clone()))
+        .collect()
+}
+
+impl Walker<'_> {
+    fn record(&mut self, chains: &[Chain]) {
+        for chain in chains {
+            if chain.steps.is_empty() {
+                continue;
+            }
+            self.facts.observations.push(Observation {
+                chain: chain.clone(),
+            });
+        }
+    }
+
+    fn walk_body(&mut self, body: &[Stmt]) {
+        for stmt in body {
+            self.walk_stmt(stmt);
+        }
+    }
+
+    fn walk_stmt(&mut self, stmt: &Stmt) {
+        match stmt {
+            Stmt::Assign(assign) => {
+                let value = self.eval(&assign.value);
+                for target in &assign.targets {
+                    self.bind(target, value.clone());
+                }
+            }
+            Stmt::AnnAssign(assign) => {
+                if let Some(value) = &assign.value {
+                    let value = self.eval(value);
+                    self.bind(&assign.target, value);
+                }
+            }
+            Stmt::AugAssign(assign) => {
+                self.eval(&assign.value);
+            }
+            Stmt::Expr(expr) => {
+                self.eval(&expr.value);
+            }
+            Stmt::Return(ret) => {
+                if let Some(value) = &ret.value {
+                    let chains = self.eval(value);
+                    for c in chains {
+                        if !self.facts.returns.contains(&c)
+                            && self.facts.returns.len() < MAX_ALTERNATIVES
+                        {
+                            self.facts.returns.push(c);
+                        }
+                    }
+                }
+            }
+            Stmt::If(stmt_if) => {
+                self.eval(&stmt_if.test);
+                let before = self.env.clone();
+                self.walk_body(&stmt_if.body);
+                let mut branches = vec![std::mem::replace(&mut self.env, before.clone())];
+                let mut has_else = false;
+                for clause in &stmt_if.elif_else_clauses {
+                    if let Some(test) = &clause.test {
+                        self.eval(test);
+                    } else {
+                        has_else = true;
+                    }
+                    self.walk_body(&clause.body);
+                    branches.push(std::mem::replace(&mut self.env, before.clone()));
+                }
+                if !has_else {
+                    branches.push(before);
+                }
+                self.env = merge_envs(branches);
+            }
+            Stmt::For(stmt_for) => {
+                let iter = self.eval(&stmt_for.iter);
+                let literal = is_literal_collection(&stmt_for.iter);
+                let enumerate_inner = enumerate_arg(&stmt_for.iter).map(|e| self.eval_quiet(e));
+                self.enter_loop(iter.clone(), literal);
+                self.bind_loop_target(
+                    &stmt_for.target,
+                    &iter,
+                    enumerate_inner,
+                    stmt_for.iter.range(),
+                );
+                self.walk_body(&stmt_for.body);
+                self.loop_stack.pop();
+                self.walk_body(&stmt_for.orelse);
+            }
+            Stmt::While(stmt_while) => {
+                self.eval(&stmt_while.test);
+                self.walk_body(&stmt_while.body);
+                self.walk_body(&stmt_while.orelse);
+            }
+            Stmt::With(with) => {
+                for item in &with.items {
+                    self.eval(&item.context_expr);
+                    if let Some(var) = &item.optional_vars {
+                        self.bind(var, Vec::new());
+                    }
+                }
+                self.walk_body(&with.body);
+            }
+            Stmt::Try(stmt_try) => {
+                self.walk_body(&stmt_try.body);
+                for handler in &stmt_try.handlers {
+                    let ast::ExceptHandler::ExceptHandler(h) = handler;
+                    self.walk_body(&h.body);
+                }
+                self.walk_body(&stmt_try.orelse);
+                self.walk_body(&stmt_try.finalbody);
+            }
+            Stmt::Match(stmt_match) => {
+                self.eval(&stmt_match.subject);
+                for case in &stmt_match.cases {
+                    self.walk_body(&case.body);
+                }
+            }
+            Stmt::Raise(raise) => {
+                if let Some(exc) = &raise.exc {
+                    self.eval(exc);
+                }
+            }
+            Stmt::Assert(assert) => {
+                self.eval(&assert.test);
+            }
+            Stmt::Delete(delete) => {
+                for t in &delete.targets {
+                    self.eval(t);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn enter_loop(&mut self, iter: Vec<Chain>, literal: bool) {
+        let id = self.facts.loops.len() as u32;
+        self.facts.loops.push(LoopFacts {
+            iter,
+            literal,
+            parent: self.loop_stack.last().copied(),
+        });
+        self.loop_stack.push(id);
+    }
+
+    fn bind(&mut self, target: &Expr, value: Vec<Chain>) {
+        match target {
+            Expr::Name(name) => {
+                self.env.insert(name.id.to_string(), value);
+            }
+            Expr::Tuple(t) => {
+                for e in &t.elts {
+                    self.bind(e, Vec::new());
+                }
+            }
+            Expr::List(l) => {
+                for e in &l.elts {
+                    self.bind(e, Vec::new());
+                }
+            }
+            Expr::Starred(s) => self.bind(&s.value, Vec::new()),
+            // `obj.attr = value` / `d[k] = value` store; the base is read.
+            Expr::Attribute(a) => {
+                self.eval(&a.value);
+            }
+            Expr::Subscript(s) => {
+                self.eval(&s.value);
+                self.eval(&s.slice);
+            }
+            _ => {}
+        }
+    }
+
+    /// Binds a `for` / comprehension target to the elements of `iter`.
+    fn bind_loop_target(
+        &mut self,
+        target: &Expr,
+        iter: &[Chain],
+        enumerate_inner: Option<Vec<Chain>>,
+        iter_range: TextRange,
+    ) {
+        match (target, enumerate_inner) {
+            (Expr::Tuple(t), Some(inner)) if t.elts.len() == 2 => {
+                self.bind(&t.elts[0], Vec::new());
+                let elems = extend(&inner, Step::Iter { range: iter_range });
+                self.bind(&t.elts[1], elems);
+            }
+            (target, _) => {
+                let elems = extend(iter, Step::Iter { range: iter_range });
+                self.bind(target, elems);
+            }
+        }
+    }
+
+    /// Evaluates without recording observations (the expression is recorded elsewhere).
+    fn eval_quiet(&mut self, expr: &Expr) -> Vec<Chain> {
+        let saved = self.facts.observations.len();
+        let result = self.eval(expr);
+        self.facts.observations.truncate(saved);
+        result
+    }
+
+    /// Evaluates an expression and records the chain it yields as an observation.
+    fn eval(&mut self, expr: &Expr) -> Vec<Chain> {
+        self.eval_expr(expr, true)
+    }
+
+    /// `record_top` is false for the receiver of an attribute, call or subscript: only the
+    /// longest chain of an expression is an observation (its prefixes are walked with it).
+    fn eval_expr(&mut self, expr: &Expr, record_top: bool) -> Vec<Chain> {
+        match expr {
+            Expr::Name(name) => self.env.get(name.id.as_str()).cloned().unwrap_or_default(),
+            Expr::Attribute(attr) => {
+                if let Some(root) = self.manager_root(expr) {
+                    return vec![root];
+                }
+                let base = self.eval_expr(&attr.value, false);
+                let chains = extend(
+                    &base,
+                    Step::Attr {
+                        name: attr.attr.to_string(),
+                        range: attr.range,
+                    },
+                );
+                if record_top {
+                    self.record(&chains);
+                }
+                chains
+            }
+            Expr::Call(call) => self.eval_call(call, record_top),
+            Expr::Subscript(sub) => {
+                let base = self.eval_expr(&sub.value, false);
+                self.eval(&sub.slice);
+                let (single, at_most_one) = match &*sub.slice {
+                    Expr::Slice(slice) => (false, slice_at_most_one(slice)),
+                    _ => (true, true),
+                };
+                let chains = extend(
+                    &base,
+                    Step::Index {
+                        single,
+                        at_most_one,
+                        range: sub.range,
+                    },
+                );
+                if record_top {
+                    self.record(&chains);
+                }
+                chains
+            }
+            Expr::FString(fstring) => {
+                for element in fstring.value.elements() {
+                    if let ast::InterpolatedStringElement::Interpolation(interp) = element {
+                        let chains = self.eval(&interp.expression);
+                        let strs = extend(
+                            &chains,
+                            Step::Str {
+                                range: interp.expression.range(),
+                            },
+                        );
+                        self.record(&strs);
+                    }
+                }
+                Vec::new()
+            }
+            Expr::BinOp(binop) => {
+                let left_is_str = matches!(&*binop.left, Expr::StringLiteral(_));
+                self.eval(&binop.left);
+                if left_is_str && binop.op == ast::Operator::Mod {
+                    let items: Vec<&Expr> = match &*binop.right {
+                        Expr::Tuple(t) => t.elts.iter().collect(),
+                        other => vec![other],
+                    };
+                    for item in items {
+                        let chains = self.eval(item);
+                        let strs = extend(
+                            &chains,
+                            Step::Str {
+                                range: item.range(),
+                            },
+                        );
+                        self.record(&strs);
+                    }
+                } else {
+                    self.eval(&binop.right);
+                }
+                Vec::new()
+            }
+            Expr::BoolOp(boolop) => {
+                let mut out = Vec::new();
+                for v in &boolop.values {
+                    let chains = self.eval(v);
+                    push_alternatives(&mut out, chains);
+                }
+                out
+            }
+            Expr::If(ifexp) => {
+                self.eval(&ifexp.test);
+                let mut out = self.eval(&ifexp.body);
+                let other = self.eval(&ifexp.orelse);
+                push_alternatives(&mut out, other);
+                out
+            }
+            Expr::Named(named) => {
+                let value = self.eval(&named.value);
+                self.bind(&named.target, value.clone());
+                value
+            }
+            Expr::Await(a) => self.eval(&a.value),
+            Expr::Starred(s) => self.eval(&s.value),
+            Expr::Yield(y) => {
+                if let Some(v) = &y.value {
+                    self.eval(v);
+                }
+                Vec::new()
+            }
+            Expr::YieldFrom(y) => {
+                self.eval(&y.value);
+                Vec::new()
+            }
+            Expr::Compare(cmp) => {
+                self.eval(&cmp.left);
+                for c in &cmp.comparators {
+                    self.eval(c);
+                }
+                Vec::new()
+            }
+            Expr::UnaryOp(u) => {
+                self.eval(&u.operand);
+                Vec::new()
+            }
+            Expr::List(l) => self.eval_all(&l.elts),
+            Expr::Tuple(t) => self.eval_all(&t.elts),
+            Expr::Set(s) => self.eval_all(&s.elts),
+            Expr::Dict(d) => {
+                for item in &d.items {
+                    if let Some(k) = &item.key {
+                        self.eval(k);
+                    }
+                    self.eval(&item.value);
+                }
+                Vec::new()
+            }
+            Expr::ListComp(c) => self.eval_comprehension(&c.generators, &[&c.elt]),
+            Expr::SetComp(c) => self.eval_comprehension(&c.generators, &[&c.elt]),
+            Expr::Generator(c) => self.eval_comprehension(&c.generators, &[&c.elt]),
+            Expr::DictComp(c) => match &c.key {
+                Some(key) => self.eval_comprehension(&c.generators, &[key, &c.value]),
+                None => self.eval_comprehension(&c.generators, &[&c.value]),
+            },
+            Expr::Lambda(lambda) => {
+                let saved = self.env.clone();
+                if let Some(params) = &lambda.parameters {
+                    for p in crate::facts::param_names(params) {
+                        self.env.remove(&p);
+                    }
+                }
+                self.eval(&lambda.body);
+                self.env = saved;
+                Vec::new()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn eval_all(&mut self, elts: &[Expr]) -> Vec<Chain> {
+        for e in elts {
+            self.eval(e);
+        }
+        Vec::new()
+    }
+
+    fn eval_comprehension(
+        &mut self,
+        generators: &[ast::Comprehension],
+        elts: &[&Expr],
+    ) -> Vec<Chain> {
+        let saved = self.env.clone();
+        let depth = self.loop_stack.len();
+        for generator in generators {
+            let iter = self.eval(&generator.iter);
+            let literal = is_literal_collection(&generator.iter);
+            let enumerate_inner = enumerate_arg(&generator.iter).map(|e| self.eval_quiet(e));
+            self.enter_loop(iter.clone(), literal);
+            self.bind_loop_target(
+                &generator.target,
+                &iter,
+                enumerate_inner,
+                generator.iter.range(),
+            );
+            for cond in &generator.ifs {
+                self.eval(cond);
+            }
+        }
+        for elt in elts {
+            self.eval(elt);
+        }
+        self.loop_stack.truncate(depth);
+        self.env = saved;
+        Vec::new()
+    }
+
+    /// Evaluates a lambda's body with its first parameter bound to the elements of `iter`
+    /// (`sorted(qs, key=lambda b: ...)`, `map(lambda b: ..., qs)`).
+    fn eval_lambda_over(&mut self, lambda: &Expr, iter: &[Chain], iter_range: TextRange) {
+        let Expr::Lambda(lambda) = lambda else {
+            self.eval(lambda);
+            return;
+        };
+        let saved = self.env.clone();
+        let params = lambda
+            .parameters
+            .as_ref()
+            .map(|p| crate::facts::param_names(p))
+            .unwrap_or_default();
+        for p in &params {
+            self.env.remove(p);
+        }
+        if let Some(first) = params.first() {
+            self.env.insert(
+                first.clone(),
+                extend(iter, Step::Iter { range: iter_range }),
+            );
+        }
+        self.enter_loop(iter.to_vec(), false);
+        self.eval(&lambda.body);
+        self.loop_stack.pop();
+        self.env = saved;
+    }
+
+    /// `Book.objects`, `Book._default_manager`, `app.models.Book.published` as a manager root.
+    fn manager_root(&self, expr: &Expr) -> Option<Chain> {
+        let Expr::Attribute(attr) = expr else {
+            return None;
+        };
+        let class_expr = dotted_name(&attr.value)?;
+        let head = class_expr.split('.').next().unwrap_or(&class_expr);
+        if self.env.contains_key(head) {
+            return None;
+        }
+        let qualified = self
+            .module
+            .imports
+            .qualify(&class_expr, &self.module.module);
+        let model = self.project.model_for_class(&qualified)?;
+        let m = self.project.model(model);
+        let name = attr.attr.as_str();
+        let is_manager = m.managers.contains_key(name)
+            || name == "_default_manager"
+            || name == "_base_manager"
+            || name == "objects";
+        if !is_manager {
+            return None;
+        }
+        Some(Chain {
+            root: Root::Manager {
+                class: m.qualname.clone(),
+                attr: name.to_string(),
+            },
+            origin: attr.range,
+            root_loop: self.loop_stack.last().copied(),
+            steps: Vec::new(),
+        })
+    }
+
+    /// A project function a call expression names: `helper(...)`, `helpers.helper(...)`,
+    /// `self.method(...)` (returns the parameter offset: 1 for bound methods).
+    fn callee(&self, func: &Expr) -> Option<(FuncId, u16)> {
+        if let Expr::Attribute(attr) = func {
+            if let (Expr::Name(base), Some(class)) = (&*attr.value, self.class) {
+                if base.id.as_str() == "self" {
+                    let id = self.project.find_method(class, attr.attr.as_str())?;
+                    let decl = self.project.decls.get(&id)?;
+                    return Some((id, u16::from(!decl.is_staticmethod)));
+                }
+            }
+        }
+        let dotted = dotted_name(func)?;
+        let head = dotted.split('.').next().unwrap_or(&dotted);
+        if self.env.contains_key(head) {
+            return None;
+        }
+        let qualified = self.module.imports.qualify(&dotted, &self.module.module);
+        let id = self.project.resolve_function(&qualified)?;
+        // Through the class (`Model.method(obj)`), `self` is passed explicitly: offset 0.
+        Some((id, 0))
+    }
+
+    fn eval_call(&mut self, call: &ast::ExprCall, record_top: bool) -> Vec<Chain> {
+        let range = call.range();
+        let args = &call.arguments;
+        // Builtins and Django shortcuts that take the rows as an argument.
+        if let Expr::Name(name) = &*call.func {
+            if !self.env.contains_key(name.id.as_str()) {
+                match name.id.as_str() {
+                    "len" | "list" | "tuple" | "set" | "frozenset" | "bool" | "sorted" | "any"
+                    | "all" | "sum" | "min" | "max" | "dict" => {
+                        let Some(first) = args.args.first() else {
+                            return Vec::new();
+                        };
+                        let inner = self.eval(first);
+                        if let Some(key) = keyword(args, "key") {
+                            self.eval_lambda_over(key, &inner, first.range());
+                        }
+                        let chains = extend(&inner, Step::Eval { range });
+                        self.record(&chains);
+                        let keep = matches!(name.id.as_str(), "list" | "tuple" | "sorted" | "set");
+                        return if keep { chains } else { Vec::new() };
+                    }
+                    "map" | "filter" if args.args.len() == 2 => {
+                        let inner = self.eval(&args.args[1]);
+                        self.eval_lambda_over(&args.args[0], &inner, args.args[1].range());
+                        return Vec::new();
+                    }
+                    "enumerate" | "reversed" | "iter" => {
+                        return args.args.first().map(|a| self.eval(a)).unwrap_or_default();
+                    }
+                    "str" | "repr" | "format" => {
+                        let Some(first) = args.args.first() else {
+                            return Vec::new();
+                        };
+                        let inner = self.eval(first);
+                        let chains = extend(&inner, Step::Str { range });
+                        self.record(&chains);
+                        return Vec::new();
+                    }
+                    "get_object_or_404" | "aget_object_or_404" | "get_list_or_404"
+                    | "aget_list_or_404" => {
+                        let Some(first) = args.args.first() else {
+                            return Vec::new();
+                        };
+                        let base = self.eval_model_or_queryset(first);
+                        for kw in &args.keywords {
+                            self.eval(&kw.value);
+                        }
+                        let single = name.id.as_str().contains("get_object");
+                        let method = if single { "get" } else { "filter" };
+                        let mut chains = extend(
+                            &base,
+                            Step::Call {
+                                name: method.to_string(),
+                                args: Vec::new(),
+                                kwargs: Vec::new(),
+                                range,
+                            },
+                        );
+                        if !single {
+                            chains = extend(&chains, Step::Eval { range });
+                        }
+                        self.record(&chains);
+                        return chains;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        // `super().get_queryset()` and friends: the receiver is `self`.
+        if let Expr::Attribute(attr) = &*call.func {
+            if let Expr::Call(inner) = &*attr.value {
+                if matches!(&*inner.func, Expr::Name(n) if n.id.as_str() == "super") {
+                    let receiver = self.env.get("self").cloned().unwrap_or_default();
+                    return self.method_call(receiver, attr.attr.as_str(), call, range, record_top);
+                }
+            }
+        }
+        // A project function or method.
+        if let Some((func, offset)) = self.callee(&call.func) {
+            let mut arg_chains: Vec<Option<Chain>> = Vec::new();
+            if let Expr::Attribute(attr) = &*call.func {
+                // Bound method on self: self is parameter 0.
+                if offset == 1 {
+                    let receiver = self.eval_expr(&attr.value, false);
+                    self.invoke_each(&receiver, func, 0, range);
+                    arg_chains.push(receiver.into_iter().next());
+                }
+            }
+            for (i, arg) in args.args.iter().enumerate() {
+                let chains = self.eval(arg);
+                let param = i as u16 + offset;
+                self.invoke_each(&chains, func, param, range);
+                arg_chains.push(chains.into_iter().next());
+            }
+            let params = self
+                .project
+                .decls
+                .get(&func)
+                .map(|d| d.params.clone())
+                .unwrap_or_default();
+            for kw in &args.keywords {
+                let chains = self.eval(&kw.value);
+                let Some(arg) = &kw.arg else { continue };
+                if let Some(pos) = params.iter().position(|p| p == arg.as_str()) {
+                    self.invoke_each(&chains, func, pos as u16, range);
+                    while arg_chains.len() <= pos {
+                        arg_chains.push(None);
+                    }
+                    arg_chains[pos] = chains.into_iter().next();
+                }
+            }
+            let call = Chain {
+                root: Root::Call {
+                    func,
+                    args: arg_chains,
+                },
+                origin: range,
+                root_loop: self.loop_stack.last().copied(),
+                steps: Vec::new(),
+            };
+            if call.root_loop.is_some() {
+                self.facts.observations.push(Observation {
+                    chain: call.clone(),
+                });
+            }
+            return vec![call];
+        }
+        match &*call.func {
+            Expr::Attribute(attr) => {
+                let receiver = match self.manager_root(&call.func) {
+                    // `Book.objects(...)` is not a thing; treat as unknown.
+                    Some(_) => Vec::new(),
+                    None => self.eval_expr(&attr.value, false),
+                };
+                self.method_call(receiver, attr.attr.as_str(), call, range, record_top)
+            }
+            other => {
+                self.eval(other);
+                for arg in &args.args {
+                    self.eval(arg);
+                }
+                for kw in &args.keywords {
+                    self.eval(&kw.value);
+                }
+                Vec::new()
+            }
+        }
+    }
+
+    fn invoke_each(&mut self, chains: &[Chain], func: FuncId, param: u16, range: TextRange) {
+        let invoked = extend(chains, Step::Invoke { func, param, range });
+        self.record(&invoked);
+    }
+
+    fn method_call(
+        &mut self,
+        receiver: Vec<Chain>,
+        method: &str,
+        call: &ast::ExprCall,
+        range: TextRange,
+        record_top: bool,
+    ) -> Vec<Chain> {
+        let (qs_args, qs_kwargs) = self.qs_args(&call.arguments);
+        let chains = extend(
+            &receiver,
+            Step::Call {
+                name: method.to_string(),
+                args: qs_args,
+                kwargs: qs_kwargs,
+                range,
+            },
+        );
+        if record_top {
+            self.record(&chains);
+        }
+        chains
+    }
+
+    /// `get_object_or_404(Book, ...)` takes a model class or a queryset.
+    fn eval_model_or_queryset(&mut self, expr: &Expr) -> Vec<Chain> {
+        if let Some(dotted) = dotted_name(expr) {
+            let head = dotted.split('.').next().unwrap_or(&dotted);
+            if !self.env.contains_key(head) {
+                let qualified = self.module.imports.qualify(&dotted, &self.module.module);
+                if let Some(model) = self.project.model_for_class(&qualified) {
+                    return vec![Chain {
+                        root: Root::Manager {
+                            class: self.project.model(model).qualname.clone(),
+                            attr: "_default_manager".to_string(),
+                        },
+                        origin: expr.range(),
+                        root_loop: self.loop_stack.last().copied(),
+                        steps: Vec::new(),
+                    }];
+                }
+            }
+        }
+        self.eval(expr)
+    }
+
+    /// Reads the arguments of a method call: string literals, `Prefetch(...)`, `None`;
+    /// every argument expression is also evaluated (it may read relations itself).
+    fn qs_args(&mut self, args: &ast::Arguments) -> (Vec<QsArg>, Vec<(String, QsArg)>) {
+        let mut positional = Vec::with_capacity(args.args.len());
+        for arg in args.args.iter() {
+            positional.push(self.qs_arg(arg));
+        }
+        let mut keywords = Vec::with_capacity(args.keywords.len());
+        for kw in &args.keywords {
+            let value = self.qs_arg(&kw.value);
+            match &kw.arg {
+                Some(name) => keywords.push((name.to_string(), value)),
+                None => positional.push(QsArg::Other),
+            }
+        }
+        (positional, keywords)
+    }
+
+    fn qs_arg(&mut self, expr: &Expr) -> QsArg {
+        if let Some(s) = string_literal(expr) {
+            return QsArg::Str(s.to_string());
+        }
+        match expr {
+            Expr::NoneLiteral(_) => QsArg::NoneLit,
+            Expr::Starred(_) => {
+                self.eval(expr);
+                QsArg::Other
+            }
+            Expr::Call(call)
+                if dotted_name(&call.func)
+                    .is_some_and(|d| d == "Prefetch" || d.ends_with(".Prefetch")) =>
+            {
+                let lookup = call
+                    .arguments
+                    .args
+                    .first()
+                    .or_else(|| keyword(&call.arguments, "lookup"))
+                    .and_then(string_literal)
+                    .map(str::to_string);
+                let queryset_expr = call
+                    .arguments
+                    .args
+                    .get(1)
+                    .or_else(|| keyword(&call.arguments, "queryset"));
+                let queryset = queryset_expr
+                    .map(|e| self.eval(e))
+                    .and_then(|chains| chains.into_iter().next())
+                    .map(Box::new);
+                let to_attr = call
+                    .arguments
+                    .args
+                    .get(2)
+                    .or_else(|| keyword(&call.arguments, "to_attr"))
+                    .and_then(string_literal)
+                    .map(str::to_string);
+                match lookup {
+                    Some(lookup) => QsArg::Prefetch {
+                        lookup,
+                        queryset,
+                        to_attr,
+                    },
+                    None => QsArg::Other,
+                }
+            }
+            other => {
+                // A variable holding a Prefetch or a string is read through the environment
+                // only when it is a simple literal assignment; otherwise unknown.
+                self.eval(other);
+                QsArg::Other
+            }
+        }
+    }
+}
+
+fn merge_envs(branches: Vec<Env>) -> Env {
+    let mut out = Env::default();
+    for branch in branches {
+        for (name, chains) in branch {
+            let slot = out.entry(name).or_default();
+            push_alternatives(slot, chains);
+        }
+    }
+    out
+}
+
+fn is_literal_collection(expr: &Expr) -> bool {
+    let elts = match expr {
+        Expr::List(l) => &l.elts,
+        Expr::Tuple(t) => &t.elts,
+        Expr::Set(s) => &s.elts,
+        _ => return false,
+    };
+    elts.iter().all(|e| {
+        matches!(
+            e,
+            Expr::StringLiteral(_)
+                | Expr::NumberLiteral(_)
+                | Expr::BooleanLiteral(_)
+                | Expr::NoneLiteral(_)
+                | Expr::Tuple(_)
+                | Expr::Name(_)
+                | Expr::Attribute(_)
+        )
+    })
+}
+
+/// `[:1]`, `[0:1]`, `[n:n+1]` with literal bounds.
+fn slice_at_most_one(slice: &ast::ExprSlice) -> bool {
+    let int = |e: &Option<Box<Expr>>| -> Option<i64> {
+        match e.as_deref() {
+            None => Some(0),
+            Some(Expr::NumberLiteral(n)) => match &n.value {
+                ast::Number::Int(i) => i.as_i64(),
+                _ => None,
+            },
+            _ => None,
+        }
+    };
+    if slice.step.is_some() || slice.upper.is_none() {
+        return false;
+    }
+    match (int(&slice.lower), int(&slice.upper)) {
+        (Some(lo), Some(hi)) => hi - lo <= 1,
+        _ => false,
+    }
+}
+
+fn enumerate_arg(expr: &Expr) -> Option<&Expr> {
+    let Expr::Call(call) = expr else { return None };
+    let Expr::Name(name) = &*call.func else {
+        return None;
+    };
+    (name.id.as_str() == "enumerate").then(|| call.arguments.args.first())?
+}

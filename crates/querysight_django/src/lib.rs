@@ -1,0 +1,77 @@
+//! The Django semantic model behind `querysight check`.
+//!
+//! Four phases, each a pure function of its inputs (this crate does no I/O):
+//! 1. [`collect_facts`]: per module, what it declares ([`facts`]): classes, fields, managers,
+//!    functions, imports. Parallel over files.
+//! 2. [`Project::build`]: the class table and the model graph ([`graph`]) from all modules plus
+//!    the built-in `django.contrib` models ([`contrib`]).
+//! 3. [`analyze_module`]: per function, the chains of operations on parameters, managers and
+//!    call results it contains ([`chain`], [`flow`]). Parallel over files.
+//! 4. [`resolve`]: walks every chain against the model graph and the other functions' chains
+//!    and yields [`Event`]s: a query per row, with the relation and the fix.
+
+pub mod chain;
+pub mod config;
+pub mod contrib;
+pub mod eager;
+pub mod event;
+pub mod facts;
+pub mod flow;
+pub mod graph;
+pub mod imports;
+pub mod resolve;
+
+pub use config::ModelConfig;
+pub use event::{Event, EventKind, FixPlan, Span};
+pub use facts::{FileId, FuncId, ModuleFacts};
+pub use graph::{ModelId, Project, RelKind};
+
+use querysight_python::ast::ModModule;
+use rustc_hash::FxHashMap;
+
+use chain::FunctionFacts;
+
+/// Phase 1 for one parsed module.
+pub fn collect_facts(file: FileId, module: &str, is_package: bool, ast: &ModModule) -> ModuleFacts {
+    facts::collect(file, module, is_package, &ast.body)
+}
+
+/// Phase 3 for one parsed module: the facts of each of its functions (index 0 is the module
+/// body).
+pub fn analyze_module(
+    project: &Project,
+    module: &ModuleFacts,
+    ast: &ModModule,
+) -> Vec<(FuncId, FunctionFacts)> {
+    let mut out = Vec::with_capacity(module.functions.len());
+    let module_decl = &module.functions[0];
+    out.push((
+        module_decl.id,
+        flow::analyze_function(project, module, module_decl, &ast.body, None),
+    ));
+    let mut index = 1usize;
+    facts::walk_functions(&ast.body, &mut |_, def, class| {
+        if let Some(decl) = module.functions.get(index) {
+            let class_qualname = class.map(|c| format!("{}.{}", module.module, c.name.as_str()));
+            out.push((
+                decl.id,
+                flow::analyze_function(project, module, decl, &def.body, class_qualname.as_deref()),
+            ));
+        }
+        index += 1;
+    });
+    out
+}
+
+/// Phase 4: every event of the project, deduplicated, in a stable order.
+pub fn resolve(project: &Project, facts: &FxHashMap<FuncId, FunctionFacts>) -> Vec<Event> {
+    let mut ids: Vec<FuncId> = facts.keys().copied().collect();
+    ids.sort_unstable();
+    let mut resolver = resolve::Resolver::new(project, facts);
+    for id in ids {
+        resolver.resolve_function(id);
+    }
+    let mut events = resolver.into_events();
+    events.sort_by_key(|e| e.at.key());
+    events
+}

@@ -1,0 +1,114 @@
+"""Reads the example's `# expect: QS101` annotations and the functions they sit in.
+
+No Django here: the checker test uses this without the example being importable.
+"""
+
+import ast
+import io
+import re
+import tokenize
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+BOOKSHOP = REPO / "examples" / "bookshop"
+
+_EXPECT = re.compile(r"#\s*expect\b")
+_STRICT = re.compile(r"#\s*expect:\s*(QS\d{3}(?:\s*,\s*QS\d{3})*)\s*$")
+
+
+@dataclass(frozen=True)
+class Function:
+    path: str  # relative to examples/bookshop, with forward slashes
+    module: str  # dotted, as Django imports it: "catalog.views"
+    qualname: str  # as Python spells it: "Tag.catalogue", "outer.<locals>.inner"
+    start: int
+    end: int
+
+    @property
+    def name(self):
+        return self.qualname.rsplit(".", 1)[-1]
+
+
+def example_files():
+    """Every Python file of the example, as paths relative to examples/bookshop."""
+    files = []
+    for path in sorted(BOOKSHOP.rglob("*.py")):
+        rel = path.relative_to(BOOKSHOP)
+        if not any(part.startswith(".") or part == "__pycache__" for part in rel.parts):
+            files.append(rel.as_posix())
+    return files
+
+
+def read_annotations(rel_path):
+    """{line: frozenset of codes} for one file; a malformed `# expect` comment is an error."""
+    source = (BOOKSHOP / rel_path).read_text(encoding="utf-8")
+    found = {}
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        if token.type != tokenize.COMMENT or not _EXPECT.search(token.string):
+            continue
+        match = _STRICT.fullmatch(token.string.strip())
+        if match is None:
+            raise ValueError(
+                f"{rel_path}:{token.start[0]}: malformed annotation {token.string!r}; "
+                "write `# expect: QS101` or `# expect: QS102, QS101`"
+            )
+        codes = [code.strip() for code in match.group(1).split(",")]
+        found[token.start[0]] = frozenset(codes)
+    return found
+
+
+def all_annotations():
+    """{(path, line, code)} over the whole example."""
+    return {
+        (path, line, code)
+        for path in example_files()
+        for line, codes in read_annotations(path).items()
+        for code in codes
+    }
+
+
+def functions_in(rel_path):
+    """Every function and method defined in a file, nested ones included."""
+    tree = ast.parse((BOOKSHOP / rel_path).read_text(encoding="utf-8"), filename=rel_path)
+    module = rel_path[: -len(".py")].replace("/", ".")
+    if module.endswith(".__init__"):
+        module = module[: -len(".__init__")]
+    found = []
+
+    def visit(node, prefix):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                qualname = prefix + child.name
+                found.append(Function(rel_path, module, qualname, child.lineno, child.end_lineno))
+                visit(child, qualname + ".<locals>.")
+            elif isinstance(child, ast.ClassDef):
+                visit(child, prefix + child.name + ".")
+            else:
+                visit(child, prefix)
+
+    visit(tree, "")
+    return found
+
+
+def enclosing_functions(rel_path, line):
+    """The functions around a line, outermost first (empty at module level)."""
+    spans = [f for f in functions_in(rel_path) if f.start <= line <= f.end]
+    return sorted(spans, key=lambda f: f.start)
+
+
+def annotated_functions():
+    """{(module, qualname): frozenset of codes} for every function holding an annotation.
+
+    A line annotated outside any function is an error: every expected finding sits in a loop
+    inside a function.
+    """
+    result = {}
+    for path in example_files():
+        for line, codes in read_annotations(path).items():
+            around = enclosing_functions(path, line)
+            if not around:
+                raise ValueError(f"{path}:{line}: annotation outside any function")
+            key = (around[-1].module, around[-1].qualname)
+            result[key] = result.get(key, frozenset()) | codes
+    return result
