@@ -58,6 +58,10 @@ pub struct FixPlan {
     pub origin_model: String,
     /// The relation's query name, for `annotate(Count(...))`.
     pub lookup: String,
+    /// The related model (`Review`), for `Prefetch(queryset=...)` and `Exists(...)`.
+    pub target_model: String,
+    /// How the related model filters back to the rows (`book`), for `Exists(...)`.
+    pub remote_lookup: Option<String>,
 }
 
 /// One query per row found by the resolver.

@@ -33,6 +33,8 @@ pub struct ModuleFacts {
     pub functions: Vec<FunctionDecl>,
     /// `AUTH_USER_MODEL = "app.Model"` found at module level.
     pub auth_user_model: Option<String>,
+    /// `Product = get_model("catalogue", "Product")` at module level: name -> model label.
+    pub model_aliases: Vec<(String, String)>,
 }
 
 /// A function as declared (its body is analysed in phase 3).
@@ -165,12 +167,11 @@ fn walk_body<'a>(
 pub fn collect(file: FileId, module: &str, is_package: bool, body: &[Stmt]) -> ModuleFacts {
     let imports = ImportMap::collect(body, module, is_package);
     let mut classes: Vec<ClassFacts> = Vec::new();
-    // Module-level classes, in order (nested classes are ignored except Meta).
-    for stmt in body {
-        if let Stmt::ClassDef(cls) = stmt {
-            classes.push(class_facts(cls, module, &imports));
-        }
-    }
+    let mut model_aliases = Vec::new();
+    // Module-level classes, in order, including those under `if`/`try` (django-oscar declares
+    // its concrete models under `if not is_model_registered(...)`). Nested classes are ignored
+    // except `Meta`.
+    collect_module_level(body, module, &imports, &mut classes, &mut model_aliases);
     let mut functions = vec![FunctionDecl {
         id: FuncId { file, index: 0 },
         qualname: format!("{module}.<module>"),
@@ -226,6 +227,57 @@ pub fn collect(file: FileId, module: &str, is_package: bool, body: &[Stmt]) -> M
         classes,
         functions,
         auth_user_model,
+        model_aliases,
+    }
+}
+
+fn collect_module_level(
+    body: &[Stmt],
+    module: &str,
+    imports: &ImportMap,
+    classes: &mut Vec<ClassFacts>,
+    aliases: &mut Vec<(String, String)>,
+) {
+    for stmt in body {
+        match stmt {
+            Stmt::ClassDef(cls) => classes.push(class_facts(cls, module, imports)),
+            Stmt::Assign(assign) => {
+                if let ([Expr::Name(target)], Some(label)) =
+                    (assign.targets.as_slice(), get_model_label(&assign.value))
+                {
+                    aliases.push((target.id.to_string(), label));
+                }
+            }
+            Stmt::If(stmt_if) => {
+                collect_module_level(&stmt_if.body, module, imports, classes, aliases);
+                for clause in &stmt_if.elif_else_clauses {
+                    collect_module_level(&clause.body, module, imports, classes, aliases);
+                }
+            }
+            Stmt::Try(stmt_try) => {
+                collect_module_level(&stmt_try.body, module, imports, classes, aliases);
+                collect_module_level(&stmt_try.orelse, module, imports, classes, aliases);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `get_model("app", "Model")`, `apps.get_model("app.Model")`: the model label.
+pub fn get_model_label(expr: &Expr) -> Option<String> {
+    let Expr::Call(call) = expr else { return None };
+    let name = dotted_name(&call.func)?;
+    if !(name == "get_model" || name.ends_with(".get_model")) {
+        return None;
+    }
+    let args = &call.arguments.args;
+    match (
+        args.first().and_then(string_literal),
+        args.get(1).and_then(string_literal),
+    ) {
+        (Some(app), Some(model)) => Some(format!("{app}.{model}")),
+        (Some(label), None) if label.contains('.') => Some(label.to_string()),
+        _ => None,
     }
 }
 

@@ -83,8 +83,12 @@ pub struct Relation {
     pub lookup: String,
     /// The concrete column name for forward keys (`customer_id`).
     pub attname: Option<String>,
-    /// The target's primary-key attribute names reachable without a query (`id`, `pk`).
+    /// The field may be null (forward keys).
     pub null: bool,
+    /// How the related model filters back to this one (`Book.objects.filter(<remote>=...)`):
+    /// the declaring field's name for reverse relations, the reverse lookup name for forward
+    /// many-to-many fields.
+    pub remote_lookup: Option<String>,
 }
 
 /// A manager attribute on a model.
@@ -149,6 +153,8 @@ pub struct Project {
     pub model_by_class: FxHashMap<String, ModelId>,
     /// `app_label.name` (lower-case) -> model.
     model_by_label: FxHashMap<String, ModelId>,
+    /// Qualified name of a `get_model(...)` alias -> model label.
+    model_aliases: FxHashMap<String, String>,
     /// Module name -> import map, for re-export resolution.
     module_imports: FxHashMap<String, crate::imports::ImportMap>,
     pub auth_user_model: String,
@@ -171,6 +177,11 @@ impl Project {
             project
                 .module_imports
                 .insert(module.module.clone(), module.imports.clone());
+            for (name, label) in &module.model_aliases {
+                project
+                    .model_aliases
+                    .insert(format!("{}.{name}", module.module), label.clone());
+            }
             for decl in &module.functions {
                 project.functions.insert(decl.qualname.clone(), decl.id);
                 project.decls.insert(decl.id, decl.clone());
@@ -298,8 +309,31 @@ impl Project {
         if let Some(id) = self.model_by_class.get(qualname) {
             return Some(*id);
         }
-        let resolved = self.resolve_class(qualname)?;
-        self.model_by_class.get(&resolved).copied()
+        if let Some(id) = self
+            .resolve_class(qualname)
+            .and_then(|resolved| self.model_by_class.get(&resolved).copied())
+        {
+            return Some(id);
+        }
+        self.resolve_alias(qualname)
+            .and_then(|label| self.model_by_label(&label))
+    }
+
+    /// A `get_model()` alias, possibly imported from another module.
+    fn resolve_alias(&self, qualname: &str) -> Option<String> {
+        let mut name = qualname.to_string();
+        for _ in 0..6 {
+            if let Some(label) = self.model_aliases.get(&name) {
+                return Some(label.clone());
+            }
+            let (module, last) = name.rsplit_once('.')?;
+            let next = self.module_imports.get(module)?.get(last)?.to_string();
+            if next == name {
+                return None;
+            }
+            name = next;
+        }
+        None
     }
 
     pub fn model(&self, id: ModelId) -> &Model {
@@ -492,6 +526,7 @@ impl ModelBuilder<'_> {
                             lookup: link.clone(),
                             attname: Some(format!("{link}_id")),
                             null: false,
+                            remote_lookup: None,
                         },
                     );
                     reverse.push((
@@ -503,6 +538,7 @@ impl ModelBuilder<'_> {
                             lookup: child_lower,
                             attname: None,
                             null: true,
+                            remote_lookup: None,
                         },
                     ));
                 }
@@ -593,6 +629,7 @@ impl ModelBuilder<'_> {
                     lookup: field.name.clone(),
                     attname: None,
                     null: true,
+                    remote_lookup: None,
                 });
             return;
         }
@@ -609,6 +646,7 @@ impl ModelBuilder<'_> {
                 lookup: field.name.clone(),
                 attname,
                 null: field.null,
+                remote_lookup: None,
             });
         if !add_reverse || kind == RelKind::GenericRelation {
             return;
@@ -642,6 +680,14 @@ impl ModelBuilder<'_> {
             .or(related_name)
             .or(default_related)
             .unwrap_or(model_lower);
+        if let Some(forward) = self.project.models[id as usize]
+            .relations
+            .get_mut(&field.name)
+        {
+            if forward.kind == RelKind::ForwardM2m {
+                forward.remote_lookup = Some(lookup.clone());
+            }
+        }
         reverse.push((
             target,
             accessor,
@@ -651,6 +697,7 @@ impl ModelBuilder<'_> {
                 lookup,
                 attname: None,
                 null: true,
+                remote_lookup: Some(field.name.clone()),
             },
         ));
     }

@@ -73,5 +73,14 @@ pub fn resolve(project: &Project, facts: &FxHashMap<FuncId, FunctionFacts>) -> V
     }
     let mut events = resolver.into_events();
     events.sort_by_key(|e| e.at.key());
+    // Django caches a loaded relation on the instance: the same relation of the same rows read
+    // again (on another line, in another method) is the same N+1, reported once, first place.
+    let mut groups = rustc_hash::FxHashSet::default();
+    events.retain(|e| match e.fix.origin {
+        Some(origin) if !e.fix.path.is_empty() => {
+            groups.insert((origin, e.fix.path.clone(), std::mem::discriminant(&e.kind)))
+        }
+        _ => true,
+    });
     events
 }

@@ -439,6 +439,7 @@ impl<'a> Resolver<'a> {
         if !self.seen.insert(key) {
             return;
         }
+
         self.events.push(Event {
             kind,
             at,
@@ -458,6 +459,17 @@ impl<'a> Resolver<'a> {
             prefetch: prefetch || fix.via_many,
             origin_model: fix.origin_model.clone(),
             lookup: lookup.to_string(),
+            target_model: String::new(),
+            remote_lookup: None,
+        }
+    }
+
+    /// A fix plan for a related manager: also names the related model and the way back.
+    fn mgr_fix_plan(&self, mgr: &MgrVal, path: &[String], prefetch: bool) -> FixPlan {
+        FixPlan {
+            target_model: self.project.model(mgr.target).name.clone(),
+            remote_lookup: mgr.relation.remote_lookup.clone(),
+            ..self.fix_plan(&mgr.owner.fix, path, prefetch, &mgr.relation.lookup)
         }
     }
 
@@ -755,12 +767,8 @@ impl<'a> Resolver<'a> {
                     "none" => Val::Unknown,
                     "count" | "exists" => {
                         if mgr.prefetched.is_none() && per_row {
-                            let fix = self.fix_plan(
-                                &mgr.owner.fix,
-                                std::slice::from_ref(&mgr.accessor),
-                                true,
-                                &mgr.relation.lookup,
-                            );
+                            let fix =
+                                self.mgr_fix_plan(&mgr, std::slice::from_ref(&mgr.accessor), true);
                             self.emit(
                                 EventKind::CountPerRow {
                                     method: name.clone(),
@@ -775,12 +783,8 @@ impl<'a> Resolver<'a> {
                     }
                     "aggregate" => {
                         if per_row {
-                            let fix = self.fix_plan(
-                                &mgr.owner.fix,
-                                std::slice::from_ref(&mgr.accessor),
-                                true,
-                                &mgr.relation.lookup,
-                            );
+                            let fix =
+                                self.mgr_fix_plan(&mgr, std::slice::from_ref(&mgr.accessor), true);
                             self.emit(
                                 EventKind::CountPerRow {
                                     method: name.clone(),
@@ -805,8 +809,7 @@ impl<'a> Resolver<'a> {
                     "create" | "add" | "remove" | "set" | "clear" | "get_or_create"
                     | "update_or_create" | "update" | "delete" | "bulk_create" => {
                         if per_row {
-                            let fix =
-                                self.fix_plan(&mgr.owner.fix, &[], false, &mgr.relation.lookup);
+                            let fix = self.mgr_fix_plan(&mgr, &[], false);
                             self.emit(
                                 EventKind::WritePerRow {
                                     method: name.clone(),
@@ -824,12 +827,8 @@ impl<'a> Resolver<'a> {
                     | "order_by" | "reverse" | "distinct" | "values" | "values_list"
                     | "in_bulk" | "select_related" | "prefetch_related" | "annotate" | "only"
                     | "defer" | "iterator" => {
-                        let fix = self.fix_plan(
-                            &mgr.owner.fix,
-                            std::slice::from_ref(&mgr.accessor),
-                            true,
-                            &mgr.relation.lookup,
-                        );
+                        let fix =
+                            self.mgr_fix_plan(&mgr, std::slice::from_ref(&mgr.accessor), true);
                         if per_row {
                             if method == "first" && mgr.prefetched.is_none() && target_model.ordered
                             {
@@ -898,12 +897,7 @@ impl<'a> Resolver<'a> {
                         fix: mgr.owner.fix.child(&mgr.accessor, desc, true),
                     }
                 } else if per_row {
-                    let fix = self.fix_plan(
-                        &mgr.owner.fix,
-                        std::slice::from_ref(&mgr.accessor),
-                        true,
-                        &mgr.relation.lookup,
-                    );
+                    let fix = self.mgr_fix_plan(&mgr, std::slice::from_ref(&mgr.accessor), true);
                     self.emit(EventKind::MissingPrefetch, mgr.range, relation, fix, ctx);
                     ObjVal {
                         model: mgr.target,
@@ -935,12 +929,7 @@ impl<'a> Resolver<'a> {
             }
             Step::Index { single: true, .. } => {
                 if mgr.prefetched.is_none() && per_row {
-                    let fix = self.fix_plan(
-                        &mgr.owner.fix,
-                        std::slice::from_ref(&mgr.accessor),
-                        true,
-                        &mgr.relation.lookup,
-                    );
+                    let fix = self.mgr_fix_plan(&mgr, std::slice::from_ref(&mgr.accessor), true);
                     self.emit(EventKind::MissingPrefetch, mgr.range, relation, fix, ctx);
                 }
                 Val::Unknown
@@ -1121,6 +1110,8 @@ impl<'a> Resolver<'a> {
             prefetch: false,
             origin_model: self.project.model(qs.model).name.clone(),
             lookup: String::new(),
+            target_model: String::new(),
+            remote_lookup: None,
         };
         self.emit(kind, range, Vec::new(), fix, ctx);
     }

@@ -45,7 +45,15 @@ fn render(ctx: &RuleContext) -> (String, Option<Fix>) {
     };
     let (code, read) = match method.as_str() {
         "exists" => (
-            format!(".annotate(has_{lookup}=Exists(...OuterRef(\"pk\")...))  # or .annotate({lookup}_count=Count(\"{path}\"))"),
+            match (&event.fix.remote_lookup, event.fix.path.contains("__")) {
+                (Some(remote), false) if !event.fix.target_model.is_empty() => format!(
+                    ".annotate(has_{lookup}=Exists({}.objects.filter({remote}=OuterRef(\"pk\"))))",
+                    event.fix.target_model
+                ),
+                _ => format!(
+                    ".annotate({lookup}_count=Count(\"{path}\"))  # then test {lookup}_count > 0"
+                ),
+            },
             format!("has_{lookup}"),
         ),
         "aggregate" => (

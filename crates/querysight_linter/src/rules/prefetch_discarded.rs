@@ -61,9 +61,14 @@ fn render(ctx: &RuleContext) -> (String, Option<Fix>) {
         .rsplit("__")
         .next()
         .unwrap_or(&event.fix.path);
+    let model = if event.fix.target_model.is_empty() {
+        "<RelatedModel>"
+    } else {
+        event.fix.target_model.as_str()
+    };
     let fix = Fix {
         code: format!(
-            ".prefetch_related(Prefetch(\"{}\", queryset=<related queryset>.{method}(...), to_attr=\"{accessor}_{method}\"))",
+            ".prefetch_related(Prefetch(\"{}\", queryset={model}.objects.{method}(...), to_attr=\"{accessor}_{method}\"))",
             event.fix.path
         ),
         message: format!(
