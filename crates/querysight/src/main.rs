@@ -9,6 +9,10 @@ mod commands;
 mod discover;
 mod settings;
 
+/// mimalloc, as Ruff uses: the parser and the analysis allocate many small objects.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = args::Cli::parse();
     match commands::run(cli) {

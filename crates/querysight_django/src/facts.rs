@@ -99,8 +99,13 @@ pub struct MetaFacts {
     pub is_abstract: bool,
     pub proxy: bool,
     pub app_label: Option<String>,
-    pub ordering: bool,
+    /// `ordering` set in this `Meta`: `Some(non-empty)`.
+    pub ordering: Option<bool>,
     pub default_related_name: Option<String>,
+    /// The class declares a `Meta` at all.
+    pub declared: bool,
+    /// `class Meta(Parent.Meta)`: inherits the parent's options.
+    pub inherits: bool,
 }
 
 /// A class statement at module level (nested classes other than `Meta` are not collected).
@@ -494,7 +499,11 @@ fn manager_facts(
 }
 
 fn meta_facts(meta: &StmtClassDef) -> MetaFacts {
-    let mut facts = MetaFacts::default();
+    let mut facts = MetaFacts {
+        declared: true,
+        inherits: meta.arguments.as_ref().is_some_and(|a| !a.args.is_empty()),
+        ..MetaFacts::default()
+    };
     for stmt in &meta.body {
         let Stmt::Assign(assign) = stmt else { continue };
         let Some(Expr::Name(target)) = assign.targets.first() else {
@@ -508,11 +517,11 @@ fn meta_facts(meta: &StmtClassDef) -> MetaFacts {
                 facts.default_related_name = string_literal(&assign.value).map(str::to_string);
             }
             "ordering" => {
-                facts.ordering = match &*assign.value {
+                facts.ordering = Some(match &*assign.value {
                     Expr::List(l) => !l.elts.is_empty(),
                     Expr::Tuple(t) => !t.elts.is_empty(),
                     _ => true,
-                };
+                });
             }
             _ => {}
         }

@@ -370,6 +370,14 @@ impl ModelBuilder<'_> {
             })
             .collect();
         model_classes.sort_unstable();
+        // A swapped-out `auth.User` is not installed.
+        if !self
+            .project
+            .auth_user_model
+            .eq_ignore_ascii_case("auth.User")
+        {
+            model_classes.retain(|q| *q != "django.contrib.auth.models.User");
+        }
         // 1. Create the models.
         for qualname in &model_classes {
             let (class, module) = self.class_facts[*qualname];
@@ -380,11 +388,7 @@ impl ModelBuilder<'_> {
                 .clone()
                 .unwrap_or_else(|| app_label_for_module(&module.module));
             let mro = self.mro(qualname);
-            let ordered = mro.iter().any(|c| {
-                self.class_facts
-                    .get(c)
-                    .is_some_and(|(cf, _)| cf.meta.ordering)
-            });
+            let ordered = self.ordered(qualname, 0);
             self.project.models.push(Model {
                 id,
                 name: class.name.clone(),
@@ -443,6 +447,56 @@ impl ModelBuilder<'_> {
         }
     }
 
+    /// Whether a model class has `Meta.ordering`, following Django's Meta inheritance: a
+    /// class's own `ordering` wins; without it, a multi-table child inherits its parent's
+    /// ordering, and a child of an abstract model inherits it only when it declares no `Meta`
+    /// or `class Meta(Parent.Meta)`.
+    fn ordered(&self, qualname: &str, depth: u8) -> bool {
+        let Some((class, _)) = self.class_facts.get(qualname).copied() else {
+            return false;
+        };
+        if let Some(ordering) = class.meta.ordering {
+            return ordering;
+        }
+        if depth > 16 {
+            return false;
+        }
+        let inherits_abstract = !class.meta.declared || class.meta.inherits;
+        self.project.classes[qualname].bases.iter().any(|base| {
+            let concrete = self
+                .class_facts
+                .get(base)
+                .is_some_and(|(c, _)| !c.meta.is_abstract);
+            (concrete || inherits_abstract) && self.ordered(base, depth + 1)
+        })
+    }
+
+    /// The model's class and the bases whose fields Django copies into it: abstract models and
+    /// non-model mixins, not descending past a concrete model parent.
+    fn own_classes(&self, qualname: &str) -> FxHashSet<String> {
+        let mut out = FxHashSet::default();
+        let mut stack = vec![qualname.to_string()];
+        while let Some(c) = stack.pop() {
+            if !out.insert(c.clone()) {
+                continue;
+            }
+            let Some(entry) = self.project.classes.get(&c) else {
+                continue;
+            };
+            for base in &entry.bases {
+                let concrete = self
+                    .project
+                    .model_by_class
+                    .get(base)
+                    .is_some_and(|m| !self.project.models[*m as usize].is_abstract);
+                if !concrete {
+                    stack.push(base.clone());
+                }
+            }
+        }
+        out
+    }
+
     /// The class and its project bases, depth-first left to right, without duplicates.
     fn mro(&self, qualname: &str) -> Vec<String> {
         let mut out = Vec::new();
@@ -464,24 +518,29 @@ impl ModelBuilder<'_> {
     fn add_declared(&mut self, id: ModelId, reverse: &mut Vec<(ModelId, String, Relation)>) {
         let model = self.project.models[id as usize].clone();
         let mut default_manager: Option<String> = None;
+        // Django copies the fields of abstract bases (and mixins) into the model; fields above a
+        // concrete parent belong to that parent, which owns their reverse accessors.
+        let own_classes = self.own_classes(&model.qualname);
+        let is_proxy = self
+            .class_facts
+            .get(&model.qualname)
+            .is_some_and(|(c, _)| c.meta.proxy);
         for class_name in &model.mro {
             let Some((class, _module)) = self.class_facts.get(class_name).copied() else {
                 continue;
             };
             let declaring_model = self.project.model_by_class.get(class_name).copied();
-            let declaring_abstract =
-                declaring_model.is_some_and(|m| self.project.models[m as usize].is_abstract);
             // Fields of a concrete ancestor belong to that ancestor: its reverse accessors
             // are added when it is processed; the child only needs the forward side.
-            let owns_fields =
-                class_name == &model.qualname || declaring_abstract || declaring_model.is_none();
+            let owns_fields = own_classes.contains(class_name);
+            let _ = declaring_model;
             for field in &class.fields {
                 self.add_field(
                     id,
                     &model,
                     class,
                     field,
-                    owns_fields && !model.is_abstract,
+                    owns_fields && !model.is_abstract && !is_proxy,
                     reverse,
                 );
             }
@@ -506,7 +565,7 @@ impl ModelBuilder<'_> {
             }
         }
         // Multi-table inheritance: a parent link to each concrete model parent.
-        if !model.is_abstract {
+        if !model.is_abstract && !is_proxy {
             if let Some((class, _)) = self.class_facts.get(&model.qualname).copied() {
                 for base in &self.project.classes[&class.qualname].bases.clone() {
                     let Some(parent) = self.project.model_by_class.get(base).copied() else {
@@ -545,7 +604,10 @@ impl ModelBuilder<'_> {
             }
         }
         let m = &mut self.project.models[id as usize];
-        m.managers.entry("objects".to_string()).or_default();
+        if m.managers.is_empty() {
+            m.managers
+                .insert("objects".to_string(), ManagerInfo::default());
+        }
         if let Some(dm) = default_manager {
             m.default_manager = dm;
         }
@@ -654,6 +716,7 @@ impl ModelBuilder<'_> {
         let model_lower = model.name.to_ascii_lowercase();
         let format_name = |name: &str| {
             name.replace("%(class)s", &model_lower)
+                .replace("%(model_name)s", &model_lower)
                 .replace("%(app_label)s", &model.app_label.to_ascii_lowercase())
         };
         let default_related = class.meta.default_related_name.as_deref().map(format_name);
@@ -661,7 +724,11 @@ impl ModelBuilder<'_> {
         if related_name.as_deref().is_some_and(|n| n.ends_with('+')) {
             return;
         }
-        if kind == RelKind::ForwardM2m && target == id && field.symmetrical != Some(false) {
+        // Django: `symmetrical` defaults to `to == "self"`.
+        let symmetrical = field
+            .symmetrical
+            .unwrap_or(field.target == crate::facts::TargetRef::SelfRef);
+        if kind == RelKind::ForwardM2m && target == id && symmetrical {
             return;
         }
         let (reverse_kind, default_accessor) = match kind {
