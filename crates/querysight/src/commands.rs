@@ -120,6 +120,9 @@ fn check(args: &CheckArgs) -> Result<ExitStatus, RunError> {
                 &TextOptions { color },
             );
             print!("{out}");
+            if !out.is_empty() {
+                println!();
+            }
             let n = diagnostics.len();
             let files_with = {
                 let mut paths: Vec<_> = diagnostics.iter().map(|d| &d.location.path).collect();

@@ -109,11 +109,16 @@ pub fn freeze(args: &CheckArgs, user: UserConfig) -> CheckSettings {
         .model_bases
         .extend(user.model_bases.unwrap_or_default());
     let or_file = |cli: &Vec<String>, file: Option<Vec<String>>| {
-        if cli.is_empty() {
+        let codes = if cli.is_empty() {
             file.unwrap_or_default()
         } else {
             cli.clone()
-        }
+        };
+        codes
+            .into_iter()
+            .map(|c| c.trim().to_ascii_uppercase())
+            .filter(|c| !c.is_empty())
+            .collect()
     };
     CheckSettings {
         model,

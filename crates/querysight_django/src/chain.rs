@@ -9,20 +9,37 @@
 
 use querysight_python::TextRange;
 
-use crate::facts::FuncId;
+/// A function a call names, resolved against the project in phase 4.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Callee {
+    /// A module-level function, qualified through imports (`shop.helpers.format_order`).
+    Function(String),
+    /// `self.name(...)` inside class `class` (qualified): found through the class hierarchy.
+    Method { class: String, name: String },
+}
+
+/// Which parameter of the callee an argument binds to.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ArgRef {
+    /// The receiver of a bound method (`self`).
+    Receiver,
+    /// The n-th positional argument of the call (not counting the receiver).
+    Positional(u16),
+    Keyword(String),
+}
 
 /// Where a chain starts.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Root {
     /// The function's parameter at this position (`self` is 0 for methods).
     Param(u16),
-    /// `Model.objects`, `Model._default_manager`, or a named manager; `class` is the model
-    /// class's qualified name.
-    Manager { class: String, attr: String },
+    /// A module-level name of class form (`Book`, `models.Book`), qualified through imports:
+    /// a model class when the project has one of that name.
+    Global(String),
     /// The value a project function returns, with the caller's argument chains.
     Call {
-        func: FuncId,
-        args: Vec<Option<Chain>>,
+        callee: Callee,
+        args: Vec<(ArgRef, Chain)>,
     },
 }
 
@@ -65,10 +82,10 @@ pub enum Step {
         at_most_one: bool,
         range: TextRange,
     },
-    /// The value is passed as parameter `param` of a project function.
+    /// The value is passed to a function of the project.
     Invoke {
-        func: FuncId,
-        param: u16,
+        callee: Callee,
+        arg: ArgRef,
         range: TextRange,
     },
     /// `str(value)`, `f"{value}"`, `"%s" % value`: calls `__str__`.

@@ -9,9 +9,10 @@ use querysight_python::ast::{self, Expr, Stmt};
 use querysight_python::{dotted_name, keyword, string_literal, Ranged, TextRange};
 use rustc_hash::FxHashMap;
 
-use crate::chain::{Chain, FunctionFacts, LoopFacts, Observation, QsArg, Root, Step};
-use crate::facts::{FuncId, FunctionDecl, ModuleFacts};
-use crate::graph::Project;
+use crate::chain::{
+    ArgRef, Callee, Chain, FunctionFacts, LoopFacts, Observation, QsArg, Root, Step,
+};
+use crate::facts::{FunctionDecl, ModuleFacts};
 
 /// At most this many alternatives per variable.
 const MAX_ALTERNATIVES: usize = 4;
@@ -22,15 +23,15 @@ type Env = FxHashMap<String, Vec<Chain>>;
 
 /// Analyses the body of `decl` (or the module body for index 0).
 pub fn analyze_function(
-    project: &Project,
     module: &ModuleFacts,
+    top_level: &rustc_hash::FxHashSet<String>,
     decl: &FunctionDecl,
     body: &[Stmt],
     class_qualname: Option<&str>,
 ) -> FunctionFacts {
     let mut walker = Walker {
-        project,
         module,
+        top_level,
         class: class_qualname,
         env: Env::default(),
         facts: FunctionFacts::default(),
@@ -52,8 +53,9 @@ pub fn analyze_function(
 }
 
 struct Walker<'a> {
-    project: &'a Project,
     module: &'a ModuleFacts,
+    /// Names defined at the module's top level (functions, classes, `get_model` aliases).
+    top_level: &'a rustc_hash::FxHashSet<String>,
     class: Option<&'a str>,
     env: Env,
     facts: FunctionFacts,
@@ -286,12 +288,15 @@ impl Walker<'_> {
     /// longest chain of an expression is an observation (its prefixes are walked with it).
     fn eval_expr(&mut self, expr: &Expr, record_top: bool) -> Vec<Chain> {
         match expr {
-            Expr::Name(name) => self.env.get(name.id.as_str()).cloned().unwrap_or_default(),
+            Expr::Name(name) => match self.env.get(name.id.as_str()) {
+                Some(chains) => chains.clone(),
+                None => self.global_root(expr).into_iter().collect(),
+            },
             Expr::Attribute(attr) => {
-                if let Some(root) = self.manager_root(expr) {
-                    return vec![root];
-                }
-                let base = self.eval_expr(&attr.value, false);
+                let base = match self.global_root(&attr.value) {
+                    Some(root) => vec![root],
+                    None => self.eval_expr(&attr.value, false),
+                };
                 let chains = extend(
                     &base,
                     Step::Attr {
@@ -505,50 +510,39 @@ impl Walker<'_> {
         self.env = saved;
     }
 
-    /// `Book.objects`, `Book._default_manager`, `app.models.Book.published` as a manager root.
-    fn manager_root(&self, expr: &Expr) -> Option<Chain> {
-        let Expr::Attribute(attr) = expr else {
-            return None;
-        };
-        let class_expr = dotted_name(&attr.value)?;
-        let head = class_expr.split('.').next().unwrap_or(&class_expr);
+    /// A class-like global name (`Book`, `models.Book`, a `get_model` alias) as a root: the
+    /// resolver decides whether it is a model. Locals shadow globals; ALL_CAPS names are
+    /// constants, not classes.
+    fn global_root(&self, expr: &Expr) -> Option<Chain> {
+        let dotted = dotted_name(expr)?;
+        let head = dotted.split('.').next().unwrap_or(&dotted);
         if self.env.contains_key(head) {
             return None;
         }
-        let qualified = self
-            .module
-            .imports
-            .qualify(&class_expr, &self.module.module);
-        let model = self.project.model_for_class(&qualified)?;
-        let m = self.project.model(model);
-        let name = attr.attr.as_str();
-        let is_manager = m.managers.contains_key(name)
-            || name == "_default_manager"
-            || name == "_base_manager"
-            || name == "objects";
-        if !is_manager {
+        let last = dotted.rsplit('.').next().unwrap_or(&dotted);
+        let class_like = last.starts_with(|c: char| c.is_ascii_uppercase())
+            && last.chars().any(|c| c.is_ascii_lowercase());
+        if !class_like {
             return None;
         }
         Some(Chain {
-            root: Root::Manager {
-                class: m.qualname.clone(),
-                attr: name.to_string(),
-            },
-            origin: attr.range,
+            root: Root::Global(self.module.imports.qualify(&dotted, &self.module.module)),
+            origin: expr.range(),
             root_loop: self.loop_stack.last().copied(),
             steps: Vec::new(),
         })
     }
 
-    /// A project function a call expression names: `helper(...)`, `helpers.helper(...)`,
-    /// `self.method(...)` (returns the parameter offset: 1 for bound methods).
-    fn callee(&self, func: &Expr) -> Option<(FuncId, u16)> {
+    /// A function of the project a call may name: `helper(...)`, `helpers.helper(...)` (a name
+    /// imported or defined at module level), `self.method(...)` inside a class.
+    fn callee(&self, func: &Expr) -> Option<Callee> {
         if let Expr::Attribute(attr) = func {
             if let (Expr::Name(base), Some(class)) = (&*attr.value, self.class) {
                 if base.id.as_str() == "self" {
-                    let id = self.project.find_method(class, attr.attr.as_str())?;
-                    let decl = self.project.decls.get(&id)?;
-                    return Some((id, u16::from(!decl.is_staticmethod)));
+                    return Some(Callee::Method {
+                        class: class.to_string(),
+                        name: attr.attr.to_string(),
+                    });
                 }
             }
         }
@@ -557,10 +551,19 @@ impl Walker<'_> {
         if self.env.contains_key(head) {
             return None;
         }
-        let qualified = self.module.imports.qualify(&dotted, &self.module.module);
-        let id = self.project.resolve_function(&qualified)?;
-        // Through the class (`Model.method(obj)`), `self` is passed explicitly: offset 0.
-        Some((id, 0))
+        if self.module.imports.get(head).is_none() && !self.top_level.contains(head) {
+            return None;
+        }
+        // `module.function`, not `Class.attr.method` nor `Class(...)`.
+        if dotted
+            .split('.')
+            .any(|part| part.starts_with(|c: char| c.is_ascii_uppercase()))
+        {
+            return None;
+        }
+        Some(Callee::Function(
+            self.module.imports.qualify(&dotted, &self.module.module),
+        ))
     }
 
     fn eval_call(&mut self, call: &ast::ExprCall, record_top: bool) -> Vec<Chain> {
@@ -640,43 +643,50 @@ impl Walker<'_> {
                 }
             }
         }
-        // A project function or method.
-        if let Some((func, offset)) = self.callee(&call.func) {
-            let mut arg_chains: Vec<Option<Chain>> = Vec::new();
-            if let Expr::Attribute(attr) = &*call.func {
-                // Bound method on self: self is parameter 0.
-                if offset == 1 {
-                    let receiver = self.eval_expr(&attr.value, false);
-                    self.invoke_each(&receiver, func, 0, range);
-                    arg_chains.push(receiver.into_iter().next());
+        // A function or method of the project (resolved in phase 4).
+        if let Some(callee) = self.callee(&call.func) {
+            let mut arg_chains: Vec<(ArgRef, Chain)> = Vec::new();
+            // For `self.method(...)`, also the plain method call on `self`: when `method` is not
+            // a method of the class (`self.select_related(...)` in a QuerySet subclass), that is
+            // the alternative that resolves.
+            let mut as_method_call = Vec::new();
+            if let (Expr::Attribute(attr), Callee::Method { name, .. }) = (&*call.func, &callee) {
+                let receiver = self.eval_expr(&attr.value, false);
+                self.invoke_each(&receiver, &callee, ArgRef::Receiver, range);
+                let (qs_args, qs_kwargs) = self.qs_args_quiet(args);
+                as_method_call = extend(
+                    &receiver,
+                    Step::Call {
+                        name: name.clone(),
+                        args: qs_args,
+                        kwargs: qs_kwargs,
+                        range,
+                    },
+                );
+                if let Some(first) = receiver.into_iter().next() {
+                    arg_chains.push((ArgRef::Receiver, first));
                 }
             }
             for (i, arg) in args.args.iter().enumerate() {
                 let chains = self.eval(arg);
-                let param = i as u16 + offset;
-                self.invoke_each(&chains, func, param, range);
-                arg_chains.push(chains.into_iter().next());
+                let arg_ref = ArgRef::Positional(i as u16);
+                self.invoke_each(&chains, &callee, arg_ref.clone(), range);
+                if let Some(first) = chains.into_iter().next() {
+                    arg_chains.push((arg_ref, first));
+                }
             }
-            let params = self
-                .project
-                .decls
-                .get(&func)
-                .map(|d| d.params.clone())
-                .unwrap_or_default();
             for kw in &args.keywords {
                 let chains = self.eval(&kw.value);
-                let Some(arg) = &kw.arg else { continue };
-                if let Some(pos) = params.iter().position(|p| p == arg.as_str()) {
-                    self.invoke_each(&chains, func, pos as u16, range);
-                    while arg_chains.len() <= pos {
-                        arg_chains.push(None);
-                    }
-                    arg_chains[pos] = chains.into_iter().next();
+                let Some(name) = &kw.arg else { continue };
+                let arg_ref = ArgRef::Keyword(name.to_string());
+                self.invoke_each(&chains, &callee, arg_ref.clone(), range);
+                if let Some(first) = chains.into_iter().next() {
+                    arg_chains.push((arg_ref, first));
                 }
             }
             let call = Chain {
                 root: Root::Call {
-                    func,
+                    callee,
                     args: arg_chains,
                 },
                 origin: range,
@@ -688,13 +698,17 @@ impl Walker<'_> {
                     chain: call.clone(),
                 });
             }
-            return vec![call];
+            if record_top {
+                self.record(&as_method_call);
+            }
+            let mut out = vec![call];
+            push_alternatives(&mut out, as_method_call);
+            return out;
         }
         match &*call.func {
             Expr::Attribute(attr) => {
-                let receiver = match self.manager_root(&call.func) {
-                    // `Book.objects(...)` is not a thing; treat as unknown.
-                    Some(_) => Vec::new(),
+                let receiver = match self.global_root(&attr.value) {
+                    Some(root) => vec![root],
                     None => self.eval_expr(&attr.value, false),
                 };
                 self.method_call(receiver, attr.attr.as_str(), call, range, record_top)
@@ -712,8 +726,18 @@ impl Walker<'_> {
         }
     }
 
-    fn invoke_each(&mut self, chains: &[Chain], func: FuncId, param: u16, range: TextRange) {
-        let invoked = extend(chains, Step::Invoke { func, param, range });
+    fn invoke_each(&mut self, chains: &[Chain], callee: &Callee, arg: ArgRef, range: TextRange) {
+        if chains.is_empty() {
+            return;
+        }
+        let invoked = extend(
+            chains,
+            Step::Invoke {
+                callee: callee.clone(),
+                arg,
+                range,
+            },
+        );
         self.record(&invoked);
     }
 
@@ -743,24 +767,18 @@ impl Walker<'_> {
 
     /// `get_object_or_404(Book, ...)` takes a model class or a queryset.
     fn eval_model_or_queryset(&mut self, expr: &Expr) -> Vec<Chain> {
-        if let Some(dotted) = dotted_name(expr) {
-            let head = dotted.split('.').next().unwrap_or(&dotted);
-            if !self.env.contains_key(head) {
-                let qualified = self.module.imports.qualify(&dotted, &self.module.module);
-                if let Some(model) = self.project.model_for_class(&qualified) {
-                    return vec![Chain {
-                        root: Root::Manager {
-                            class: self.project.model(model).qualname.clone(),
-                            attr: "_default_manager".to_string(),
-                        },
-                        origin: expr.range(),
-                        root_loop: self.loop_stack.last().copied(),
-                        steps: Vec::new(),
-                    }];
-                }
-            }
+        match self.global_root(expr) {
+            Some(root) => vec![root],
+            None => self.eval(expr),
         }
-        self.eval(expr)
+    }
+
+    /// [`Self::qs_args`] without recording observations (the arguments are evaluated elsewhere).
+    fn qs_args_quiet(&mut self, args: &ast::Arguments) -> (Vec<QsArg>, Vec<(String, QsArg)>) {
+        let saved = self.facts.observations.len();
+        let result = self.qs_args(args);
+        self.facts.observations.truncate(saved);
+        result
     }
 
     /// Reads the arguments of a method call: string literals, `Prefetch(...)`, `None`;

@@ -37,17 +37,22 @@ pub fn collect_facts(file: FileId, module: &str, is_package: bool, ast: &ModModu
 }
 
 /// Phase 3 for one parsed module: the facts of each of its functions (index 0 is the module
-/// body).
-pub fn analyze_module(
-    project: &Project,
-    module: &ModuleFacts,
-    ast: &ModModule,
-) -> Vec<(FuncId, FunctionFacts)> {
+/// body). Needs only the module's own facts: names of other modules are resolved in phase 4, so
+/// phases 1 and 3 share one parse.
+pub fn analyze_module(module: &ModuleFacts, ast: &ModModule) -> Vec<(FuncId, FunctionFacts)> {
+    let mut top_level: rustc_hash::FxHashSet<String> = module
+        .functions
+        .iter()
+        .filter(|d| d.class.is_none())
+        .map(|d| d.name.clone())
+        .collect();
+    top_level.extend(module.classes.iter().map(|c| c.name.clone()));
+    top_level.extend(module.model_aliases.iter().map(|(name, _)| name.clone()));
     let mut out = Vec::with_capacity(module.functions.len());
     let module_decl = &module.functions[0];
     out.push((
         module_decl.id,
-        flow::analyze_function(project, module, module_decl, &ast.body, None),
+        flow::analyze_function(module, &top_level, module_decl, &ast.body, None),
     ));
     let mut index = 1usize;
     facts::walk_functions(&ast.body, &mut |_, def, class| {
@@ -55,7 +60,13 @@ pub fn analyze_module(
             let class_qualname = class.map(|c| format!("{}.{}", module.module, c.name.as_str()));
             out.push((
                 decl.id,
-                flow::analyze_function(project, module, decl, &def.body, class_qualname.as_deref()),
+                flow::analyze_function(
+                    module,
+                    &top_level,
+                    decl,
+                    &def.body,
+                    class_qualname.as_deref(),
+                ),
             ));
         }
         index += 1;
@@ -73,6 +84,20 @@ pub fn resolve(project: &Project, facts: &FxHashMap<FuncId, FunctionFacts>) -> V
     }
     let mut events = resolver.into_events();
     events.sort_by_key(|e| e.at.key());
+    // Reading `order.customer.id` saves nothing when `order.customer` is loaded anyway: then
+    // the key-only read is the first place of that N+1.
+    let loaded: rustc_hash::FxHashMap<(Span, String), EventKind> = events
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::MissingSelect { .. }))
+        .filter_map(|e| Some(((e.fix.origin?, e.fix.path.clone()), e.kind.clone())))
+        .collect();
+    for e in &mut events {
+        if let (EventKind::KeyOnly { .. }, Some(origin)) = (&e.kind, e.fix.origin) {
+            if let Some(kind) = loaded.get(&(origin, e.fix.path.clone())) {
+                e.kind = kind.clone();
+            }
+        }
+    }
     // Django caches a loaded relation on the instance: the same relation of the same rows read
     // again (on another line, in another method) is the same N+1, reported once, first place.
     let mut groups = rustc_hash::FxHashSet::default();

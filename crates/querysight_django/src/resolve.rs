@@ -13,7 +13,7 @@
 use querysight_python::TextRange;
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::chain::{Chain, FunctionFacts, QsArg, Root, Step};
+use crate::chain::{ArgRef, Callee, Chain, FunctionFacts, QsArg, Root, Step};
 use crate::eager::{EagerState, LoadKind};
 use crate::event::{Event, EventKind, FixPlan, Span};
 use crate::facts::{FileId, FuncId};
@@ -92,6 +92,8 @@ enum Val {
     Mgr(MgrVal),
     /// An evaluated list of objects.
     Rows(ObjVal),
+    /// A model class (`Book`): its managers start querysets.
+    ModelClass(ModelId),
     Unknown,
 }
 
@@ -185,14 +187,15 @@ impl<'a> Resolver<'a> {
                 .chain
                 .root_loop
                 .map_or(LoopRows::No, |l| self.loop_rows(func, l));
-            if let (Root::Call { func: callee, .. }, true) =
-                (&obs.chain.root, obs.chain.steps.is_empty())
+            if let (Root::Call { callee, .. }, true) = (&obs.chain.root, obs.chain.steps.is_empty())
             {
                 if rows != LoopRows::No {
-                    let mut ctx = Ctx::new(func.file);
-                    ctx.per_row_scope = true;
-                    ctx.uncertain = rows == LoopRows::Unknown;
-                    self.invoke(Val::Unknown, *callee, NO_PARAM, obs.chain.origin, &mut ctx);
+                    if let Some((target, _)) = self.resolve_callee(callee, &ArgRef::Receiver) {
+                        let mut ctx = Ctx::new(func.file);
+                        ctx.per_row_scope = true;
+                        ctx.uncertain = rows == LoopRows::Unknown;
+                        self.invoke(Val::Unknown, target, NO_PARAM, obs.chain.origin, &mut ctx);
+                    }
                 }
                 continue;
             }
@@ -292,17 +295,14 @@ impl<'a> Resolver<'a> {
     fn root_value(&mut self, chain: &Chain, ctx: &mut Ctx) -> Val {
         match &chain.root {
             Root::Param(_) => Val::Unknown,
-            Root::Manager { class, attr } => {
-                let Some(model) = self.project.model_for_class(class) else {
-                    return Val::Unknown;
-                };
-                let origin = Span {
-                    file: ctx.file,
-                    range: chain.origin,
-                };
-                self.manager_queryset(model, attr, origin, ctx)
-            }
-            Root::Call { func, args } => self.call_result(*func, args, ctx),
+            Root::Global(qualname) => match self.project.model_for_class(qualname) {
+                Some(model) => Val::ModelClass(model),
+                None => Val::Unknown,
+            },
+            Root::Call { callee, args } => match self.resolve_callee(callee, &ArgRef::Receiver) {
+                Some((func, _)) => self.call_result(callee, func, args, ctx),
+                None => Val::Unknown,
+            },
         }
     }
 
@@ -364,7 +364,53 @@ impl<'a> Resolver<'a> {
         result
     }
 
-    fn call_result(&mut self, func: FuncId, args: &[Option<Chain>], ctx: &mut Ctx) -> Val {
+    /// The function a callee names and the parameter an argument binds to.
+    fn resolve_callee(&self, callee: &Callee, arg: &ArgRef) -> Option<(FuncId, u16)> {
+        let (func, offset) = match callee {
+            Callee::Function(qualname) => (self.project.resolve_function(qualname)?, 0u16),
+            Callee::Method { class, name } => {
+                let func = self.project.find_method(class, name)?;
+                let is_static = self
+                    .project
+                    .decls
+                    .get(&func)
+                    .is_some_and(|d| d.is_staticmethod);
+                (func, u16::from(!is_static))
+            }
+        };
+        let param = match arg {
+            ArgRef::Receiver => 0,
+            ArgRef::Positional(i) => i + offset,
+            ArgRef::Keyword(name) => {
+                let decl = self.project.decls.get(&func)?;
+                decl.params.iter().position(|p| p == name)? as u16
+            }
+        };
+        Some((func, param))
+    }
+
+    /// The argument chain a caller passed for parameter `param` of `func`.
+    fn arg_for_param<'c>(
+        &self,
+        callee: &Callee,
+        args: &'c [(ArgRef, Chain)],
+        param: u16,
+    ) -> Option<&'c Chain> {
+        args.iter()
+            .find(|(arg_ref, _)| {
+                self.resolve_callee(callee, arg_ref)
+                    .is_some_and(|(_, p)| p == param)
+            })
+            .map(|(_, chain)| chain)
+    }
+
+    fn call_result(
+        &mut self,
+        callee: &Callee,
+        func: FuncId,
+        args: &[(ArgRef, Chain)],
+        ctx: &mut Ctx,
+    ) -> Val {
         if ctx.depth >= MAX_DEPTH || ctx.stack.contains(&(func, u16::MAX - 1)) {
             return Val::Unknown;
         }
@@ -378,10 +424,10 @@ impl<'a> Resolver<'a> {
         inner.stack.push((func, u16::MAX - 1));
         for chain in returns {
             let start = match &chain.root {
-                Root::Param(p) => match args.get(*p as usize).and_then(Option::as_ref) {
+                Root::Param(p) => match self.arg_for_param(callee, args, *p).cloned() {
                     Some(arg) => {
                         let mut arg_ctx = inner.clone();
-                        let root = self.root_value(arg, &mut arg_ctx);
+                        let root = self.root_value(&arg, &mut arg_ctx);
                         self.walk(root, &arg.steps, &mut arg_ctx)
                     }
                     None => continue,
@@ -480,6 +526,7 @@ impl<'a> Resolver<'a> {
     fn step(&mut self, value: Val, step: &Step, rest: &[Step], ctx: &mut Ctx) -> Val {
         match value {
             Val::Unknown => Val::Unknown,
+            Val::ModelClass(model) => self.step_model_class(model, step, ctx),
             Val::Obj(obj) => self.step_obj(obj, step, rest, ctx),
             Val::Mgr(mgr) => self.step_mgr(mgr, step, ctx),
             Val::Qs(qs) => self.step_qs(qs, step, ctx),
@@ -490,12 +537,44 @@ impl<'a> Resolver<'a> {
                     ..obj
                 }),
                 Step::Index { .. } => Val::Rows(obj),
-                Step::Invoke { func, param, range } => {
-                    self.invoke(Val::Rows(obj), *func, *param, *range, ctx);
+                Step::Invoke { callee, arg, range } => {
+                    self.invoke_step(Val::Rows(obj), callee, arg, *range, ctx);
                     Val::Unknown
                 }
                 _ => Val::Unknown,
             },
+        }
+    }
+
+    /// `Book.objects` / `Book._default_manager` / a named manager start a queryset;
+    /// `get_object_or_404(Book, ...)` calls straight on the class's default manager.
+    fn step_model_class(&mut self, model: ModelId, step: &Step, ctx: &mut Ctx) -> Val {
+        match step {
+            Step::Attr { name, range } => {
+                let m = self.project.model(model);
+                let is_manager = m.managers.contains_key(name.as_str())
+                    || matches!(
+                        name.as_str(),
+                        "_default_manager" | "_base_manager" | "objects"
+                    );
+                if !is_manager {
+                    return Val::Unknown;
+                }
+                let origin = Span {
+                    file: ctx.file,
+                    range: *range,
+                };
+                self.manager_queryset(model, name, origin, ctx)
+            }
+            Step::Call { range, .. } => {
+                let origin = Span {
+                    file: ctx.file,
+                    range: *range,
+                };
+                let qs = self.manager_queryset(model, "_default_manager", origin, ctx);
+                self.step(qs, step, &[], ctx)
+            }
+            _ => Val::Unknown,
         }
     }
 
@@ -598,8 +677,8 @@ impl<'a> Resolver<'a> {
                 }
                 Val::Unknown
             }
-            Step::Invoke { func, param, range } => {
-                self.invoke(Val::Obj(obj), *func, *param, *range, ctx);
+            Step::Invoke { callee, arg, range } => {
+                self.invoke_step(Val::Obj(obj), callee, arg, *range, ctx);
                 Val::Unknown
             }
             _ => Val::Unknown,
@@ -934,8 +1013,8 @@ impl<'a> Resolver<'a> {
                 }
                 Val::Unknown
             }
-            Step::Invoke { func, param, range } => {
-                self.invoke(Val::Mgr(mgr), *func, *param, *range, ctx);
+            Step::Invoke { callee, arg, range } => {
+                self.invoke_step(Val::Mgr(mgr), callee, arg, *range, ctx);
                 Val::Unknown
             }
             _ => Val::Unknown,
@@ -1083,8 +1162,8 @@ impl<'a> Resolver<'a> {
                     Val::Qs(qs)
                 }
             }
-            Step::Invoke { func, param, range } => {
-                self.invoke(Val::Qs(qs), *func, *param, *range, ctx);
+            Step::Invoke { callee, arg, range } => {
+                self.invoke_step(Val::Qs(qs), callee, arg, *range, ctx);
                 Val::Unknown
             }
             _ => Val::Unknown,
@@ -1218,6 +1297,20 @@ impl<'a> Resolver<'a> {
         true
     }
 
+    /// `Step::Invoke`: resolves the callee, then follows the value into it.
+    fn invoke_step(
+        &mut self,
+        value: Val,
+        callee: &Callee,
+        arg: &ArgRef,
+        range: TextRange,
+        ctx: &mut Ctx,
+    ) {
+        if let Some((func, param)) = self.resolve_callee(callee, arg) {
+            self.invoke(value, func, param, range, ctx);
+        }
+    }
+
     /// Follows a value into a function: what the function does with that parameter happens
     /// here; and, when this runs once per row, every query the function runs is a query per
     /// row.
@@ -1238,11 +1331,16 @@ impl<'a> Resolver<'a> {
             file: ctx.file,
             range,
         };
-        let name = self
-            .project
-            .decls
-            .get(&func)
-            .map_or_else(|| "function".to_string(), |d| d.name.clone());
+        let name = self.project.decls.get(&func).map_or_else(
+            || "function()".to_string(),
+            |d| {
+                if d.is_property {
+                    d.name.clone()
+                } else {
+                    format!("{}()", d.name)
+                }
+            },
+        );
         let mut inner = ctx.clone();
         inner.file = func.file;
         inner.depth += 1;

@@ -1,9 +1,9 @@
 //! Runs the four phases of the semantic model over a set of files, in parallel, and turns
 //! events into diagnostics.
 //!
-//! Memory: no AST outlives its phase. Phase 1 and phase 3 each read and parse a file, keep a
-//! compact summary, and drop the text and the tree; only files with findings are read a
-//! third time, to compute columns.
+//! Memory: no AST outlives its file. Each file is read and parsed once; its facts and function
+//! chains are kept and the text and the tree dropped. Only files with findings are read again,
+//! to compute columns.
 
 use std::path::{Path, PathBuf};
 
@@ -82,6 +82,7 @@ pub fn read_source(path: &Path, max_file_size: u64) -> Result<String, ReadError>
 
 struct Phase1 {
     facts: Option<ModuleFacts>,
+    functions: Vec<(FuncId, FunctionFacts)>,
     noqa: FxHashMap<u32, Noqa>,
     lines: usize,
     error: Option<FileError>,
@@ -99,7 +100,7 @@ fn file_error(path: &Path, message: String, position: Option<(u32, u32)>) -> Fil
 /// Analyses `files` and returns diagnostics and file errors. Never fails: a file that cannot be
 /// read or parsed becomes a [`FileError`] and the rest is analysed.
 pub fn check(files: &[SourceFile], settings: &CheckSettings) -> CheckResult {
-    // Phase 1: facts per file.
+    // Phases 1 and 3: facts and function chains per file, from one parse.
     let phase1: Vec<Phase1> = files
         .par_iter()
         .enumerate()
@@ -109,6 +110,7 @@ pub fn check(files: &[SourceFile], settings: &CheckSettings) -> CheckResult {
                 Err(e) => {
                     return Phase1 {
                         facts: None,
+                        functions: Vec::new(),
                         noqa: FxHashMap::default(),
                         lines: 0,
                         error: Some(file_error(&file.path, e.to_string(), None)),
@@ -117,22 +119,28 @@ pub fn check(files: &[SourceFile], settings: &CheckSettings) -> CheckResult {
             };
             let lines = source.lines().count();
             match querysight_python::parse_module(&source) {
-                Ok(ast) => Phase1 {
-                    facts: Some(querysight_django::collect_facts(
+                Ok(ast) => {
+                    let facts = querysight_django::collect_facts(
                         i as u32,
                         &file.module,
                         file.is_package,
                         &ast,
-                    )),
-                    noqa: noqa::scan(&source),
-                    lines,
-                    error: None,
-                },
+                    );
+                    let functions = querysight_django::analyze_module(&facts, &ast);
+                    Phase1 {
+                        facts: Some(facts),
+                        functions,
+                        noqa: noqa::scan(&source),
+                        lines,
+                        error: None,
+                    }
+                }
                 Err(err) => {
                     let index = LineIndex::new(&source);
                     let pos = index.line_col(&source, err.range.start().to_usize());
                     Phase1 {
                         facts: None,
+                        functions: Vec::new(),
                         noqa: FxHashMap::default(),
                         lines,
                         error: Some(file_error(
@@ -149,7 +157,9 @@ pub fn check(files: &[SourceFile], settings: &CheckSettings) -> CheckResult {
     let mut result = CheckResult::default();
     let mut all_facts: Vec<ModuleFacts> = Vec::new();
     let mut noqa_by_file: Vec<FxHashMap<u32, Noqa>> = Vec::with_capacity(files.len());
+    let mut facts: FxHashMap<FuncId, FunctionFacts> = FxHashMap::default();
     for p in phase1 {
+        facts.extend(p.functions);
         result.lines += p.lines;
         if let Some(e) = p.error {
             result.errors.push(e);
@@ -172,23 +182,6 @@ pub fn check(files: &[SourceFile], settings: &CheckSettings) -> CheckResult {
         }
     }
     let project = Project::build(&all_facts, &settings.model);
-
-    // Phase 3: function facts, per file.
-    let per_file: Vec<Vec<(FuncId, FunctionFacts)>> = all_facts
-        .par_iter()
-        .filter(|m| (m.file as usize) < files.len())
-        .map(|module| {
-            let file = &files[module.file as usize];
-            let Ok(source) = read_source(&file.path, settings.max_file_size) else {
-                return Vec::new();
-            };
-            let Ok(ast) = querysight_python::parse_module(&source) else {
-                return Vec::new();
-            };
-            querysight_django::analyze_module(&project, module, &ast)
-        })
-        .collect();
-    let facts: FxHashMap<FuncId, FunctionFacts> = per_file.into_iter().flatten().collect();
 
     // Phase 4: events.
     let events = querysight_django::resolve(&project, &facts);

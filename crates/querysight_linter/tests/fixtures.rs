@@ -340,3 +340,133 @@ fn eager_load_fixes_converge() {
     assert!(exercised > 0, "no QS101/QS102 fix was exercised");
     assert!(failures.is_empty(), "\n{failures}");
 }
+
+// --- Known bugs ---------------------------------------------------------------------------------
+
+/// The `queryset=` of a `Prefetch` must be a queryset: Django rejects an instance (`.get()`,
+/// `.first()`, `.last()`) and a `.values()`/`.values_list()` queryset
+/// (`ValueError: Prefetch querysets cannot use raw(), values(), and values_list().`).
+#[test]
+
+fn qs103_prefetch_fix_is_a_queryset() {
+    let path = fixtures_dir().join("QS103.py");
+    let result = check_file(&path, "QS103");
+    let mut bad = Vec::new();
+    for d in result.diagnostics.iter().filter(|d| d.code == "QS103") {
+        let fix = d.fix.as_ref().expect("QS103 has a fix");
+        let Some((_, queryset)) = fix.code.split_once("queryset=") else {
+            continue;
+        };
+        if [".get(", ".first(", ".last(", ".values_list(", ".values("]
+            .iter()
+            .any(|m| queryset.contains(m))
+        {
+            bad.push(format!("{}: {}", d.location.line, fix.code));
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "invalid Prefetch querysets:\n{}",
+        bad.join("\n")
+    );
+}
+
+/// The name the fix message says to read in the loop is the one the fix's code annotates.
+#[test]
+fn qs104_fix_reads_the_annotated_name() {
+    let source = r#"from django.db import models
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=50)
+
+
+class Post(models.Model):
+    tags = models.ManyToManyField(Tag)
+
+
+class Comment(models.Model):
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="comments")
+
+
+def direct():
+    for p in Post.objects.all():
+        print(p.tags.exists())
+
+
+def nested():
+    for c in Comment.objects.select_related("post"):
+        print(c.post.tags.exists())
+"#;
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let path = tmp.path().join("qs104_exists.py");
+    std::fs::write(&path, source).expect("write source");
+    let result = check_file(&path, "qs104_exists");
+    assert!(result.errors.is_empty(), "{:?}", result.errors);
+    let qs104: Vec<&Diagnostic> = result
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "QS104")
+        .collect();
+    assert_eq!(qs104.len(), 2, "{qs104:#?}");
+    let mut bad = Vec::new();
+    for d in qs104 {
+        let fix = d.fix.as_ref().expect("QS104 has a fix");
+        let read = fix
+            .message
+            .split_once("read `")
+            .and_then(|(_, rest)| rest.split_once('`'))
+            .map(|(name, _)| name)
+            .expect("the message names what to read");
+        if !fix.code.contains(&format!("{read}=")) {
+            bad.push(format!(
+                "{}: reads `{read}`, annotates: {}",
+                d.location.line, fix.code
+            ));
+        }
+    }
+    assert!(bad.is_empty(), "\n{}", bad.join("\n"));
+}
+
+/// QS108 says the related object is loaded *only* to read its key; when the same row also reads
+/// another field of it, the object is needed, reading `customer_id` would not save the query,
+/// and the finding is QS101 alone.
+#[test]
+
+fn qs108_not_reported_when_the_object_is_needed() {
+    let source = r#"from django.db import models
+
+
+class Customer(models.Model):
+    name = models.CharField(max_length=100)
+
+
+class Order(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE)
+
+
+def key_and_name():
+    for o in Order.objects.all():
+        print(o.customer.id)
+        print(o.customer.name)
+"#;
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let path = tmp.path().join("qs108_needed.py");
+    std::fs::write(&path, source).expect("write source");
+    let result = check_file(&path, "qs108_needed");
+    assert!(result.errors.is_empty(), "{:?}", result.errors);
+    let codes: Vec<(u32, &str)> = result
+        .diagnostics
+        .iter()
+        .map(|d| (d.location.line, d.code))
+        .collect();
+    assert!(
+        codes.iter().all(|(_, code)| *code != "QS108"),
+        "QS108 reported although `customer.name` is read too: {codes:?}"
+    );
+    assert_eq!(
+        codes.iter().filter(|(_, code)| *code == "QS101").count(),
+        1,
+        "{codes:?}"
+    );
+}

@@ -44,18 +44,19 @@ fn render(ctx: &RuleContext) -> (String, Option<Fix>) {
         None => lookup.clone(),
     };
     let (code, read) = match method.as_str() {
-        "exists" => (
-            match (&event.fix.remote_lookup, event.fix.path.contains("__")) {
-                (Some(remote), false) if !event.fix.target_model.is_empty() => format!(
+        "exists" => match (&event.fix.remote_lookup, event.fix.path.contains("__")) {
+            (Some(remote), false) if !event.fix.target_model.is_empty() => (
+                format!(
                     ".annotate(has_{lookup}=Exists({}.objects.filter({remote}=OuterRef(\"pk\"))))",
                     event.fix.target_model
                 ),
-                _ => format!(
-                    ".annotate({lookup}_count=Count(\"{path}\"))  # then test {lookup}_count > 0"
-                ),
-            },
-            format!("has_{lookup}"),
-        ),
+                format!("has_{lookup}"),
+            ),
+            _ => (
+                format!(".annotate({lookup}_count=Count(\"{path}\"))"),
+                format!("{lookup}_count"),
+            ),
+        },
         "aggregate" => (
             format!(".annotate(<name>=<Aggregate>(\"{path}__<field>\"))"),
             "<name>".to_string(),

@@ -24,7 +24,8 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// Safe: the column is loaded with the rows.
+    /// Display only: the field name to add to `only()` (or remove from `defer()`); loading the
+    /// column with the rows never changes results.
     pub const RULE = ("QS105", "deferred-field-per-row", "A deferred field is loaded with one query per row", render);
 }
 
@@ -49,7 +50,7 @@ fn render(ctx: &RuleContext) -> (String, Option<Fix>) {
             "add it to the `only()` (or remove it from the `defer()`) of {}",
             where_built(ctx)
         ),
-        safety: FixSafety::Safe,
+        safety: FixSafety::DisplayOnly,
     };
     (message, Some(fix))
 }

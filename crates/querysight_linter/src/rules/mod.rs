@@ -110,6 +110,6 @@ pub(crate) fn via(event: &Event) -> String {
     if calls.is_empty() {
         String::new()
     } else {
-        format!(" through `{}()`", calls.join("()` -> `"))
+        format!(" through `{}`", calls.join("` -> `"))
     }
 }

@@ -55,26 +55,35 @@ fn render(ctx: &RuleContext) -> (String, Option<Fix>) {
             via(event)
         )
     };
-    let accessor = event
-        .fix
-        .path
-        .rsplit("__")
-        .next()
-        .unwrap_or(&event.fix.path);
+    let path = &event.fix.path;
+    let accessor = path.rsplit("__").next().unwrap_or(path);
     let model = if event.fix.target_model.is_empty() {
         "<RelatedModel>"
     } else {
         event.fix.target_model.as_str()
     };
+    let (code, fix_message) = match method.as_str() {
+        // These return an object or plain values: Prefetch needs a queryset of instances.
+        "get" | "first" | "last" | "earliest" | "latest" | "in_bulk" | "values" | "values_list" => (
+            format!(".prefetch_related(\"{path}\")"),
+            format!(
+                "add to {} and pick from `{accessor}.all()` in Python instead of calling `.{method}()`",
+                where_built(ctx)
+            ),
+        ),
+        _ => (
+            format!(
+                ".prefetch_related(Prefetch(\"{path}\", queryset={model}.objects.{method}(...), to_attr=\"{accessor}_{method}\"))"
+            ),
+            format!(
+                "add to {} and read the list `{accessor}_{method}` in the loop",
+                where_built(ctx)
+            ),
+        ),
+    };
     let fix = Fix {
-        code: format!(
-            ".prefetch_related(Prefetch(\"{}\", queryset={model}.objects.{method}(...), to_attr=\"{accessor}_{method}\"))",
-            event.fix.path
-        ),
-        message: format!(
-            "add to {} and read `{accessor}_{method}` in the loop (or filter the prefetched rows in Python)",
-            where_built(ctx)
-        ),
+        code,
+        message: fix_message,
         safety: FixSafety::DisplayOnly,
     };
     (message, Some(fix))

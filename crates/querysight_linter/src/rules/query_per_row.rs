@@ -40,7 +40,7 @@ fn render(ctx: &RuleContext) -> (String, Option<Fix>) {
     let what = if method == "iteration" {
         format!("a `{model}` queryset is evaluated")
     } else {
-        format!("`{model}` `.{method}()` runs")
+        format!("a `{model}` query (`.{method}()`) runs")
     };
     let message = format!("{what} once per row{}", via(event));
     let fix = Fix {

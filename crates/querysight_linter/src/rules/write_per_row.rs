@@ -40,7 +40,10 @@ fn render(ctx: &RuleContext) -> (String, Option<Fix>) {
     let EventKind::WritePerRow { method, model } = &event.kind else {
         return (String::new(), None);
     };
-    let message = format!("`{model}` `.{method}()` writes once per row{}", via(event));
+    let message = format!(
+        "a `{model}` write (`.{method}()`) runs once per row{}",
+        via(event)
+    );
     let code = match method.as_str() {
         "save" => format!("{model}.objects.bulk_update(rows, [<fields>])  # once, after the loop"),
         "create" | "get_or_create" | "update_or_create" | "bulk_create" => {
