@@ -99,7 +99,9 @@ pub fn resolve(project: &Project, facts: &FxHashMap<FuncId, FunctionFacts>) -> V
         }
     }
     // Django caches a loaded relation on the instance: the same relation of the same rows read
-    // again (on another line, in another method) is the same N+1, reported once, first place.
+    // again (on another line, in another method) is the same N+1, reported once: preferably
+    // where it is certain, then where it is read directly rather than through a call, then first.
+    events.sort_by_key(|e| (e.uncertain, !e.related.is_empty(), e.at.key()));
     let mut groups = rustc_hash::FxHashSet::default();
     events.retain(|e| match e.fix.origin {
         Some(origin) if !e.fix.path.is_empty() => {
@@ -107,5 +109,6 @@ pub fn resolve(project: &Project, facts: &FxHashMap<FuncId, FunctionFacts>) -> V
         }
         _ => true,
     });
+    events.sort_by_key(|e| e.at.key());
     events
 }
