@@ -55,10 +55,11 @@ pub fn discover(paths: &[PathBuf]) -> Result<Discovered, MissingPath> {
     }
     files.sort();
     files.dedup();
+    let mut packages = PackageCache::default();
     let sources = files
         .into_iter()
         .map(|path| {
-            let (module, is_package) = module_name(&path);
+            let (module, is_package) = module_name(&path, &mut packages);
             SourceFile {
                 path,
                 module,
@@ -69,10 +70,25 @@ pub fn discover(paths: &[PathBuf]) -> Result<Discovered, MissingPath> {
     Ok((sources, walk_errors))
 }
 
+/// Directory -> "is a package" (has an `__init__.py`), so each directory is looked at once.
+#[derive(Default)]
+pub struct PackageCache(std::collections::HashMap<PathBuf, bool>);
+
+impl PackageCache {
+    fn is_package(&mut self, dir: &Path) -> bool {
+        if let Some(v) = self.0.get(dir) {
+            return *v;
+        }
+        let v = dir.join("__init__.py").is_file();
+        self.0.insert(dir.to_path_buf(), v);
+        v
+    }
+}
+
 /// The dotted module name of a file: its stem, prefixed by each enclosing directory that is a
 /// package (has an `__init__.py`), as Python's import system names it from the first
 /// non-package directory. `shop/models/__init__.py` -> (`shop.models`, true).
-pub fn module_name(path: &Path) -> (String, bool) {
+pub fn module_name(path: &Path, packages: &mut PackageCache) -> (String, bool) {
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -82,8 +98,7 @@ pub fn module_name(path: &Path) -> (String, bool) {
     let mut dir = path.parent().map(Path::to_path_buf);
     let mut first = true;
     while let Some(d) = dir {
-        let is_pkg_dir = d.join("__init__.py").is_file();
-        if !is_pkg_dir {
+        if !packages.is_package(&d) {
             if first && is_package {
                 // A lone __init__.py: name it after its directory.
                 if let Some(name) = d.file_name() {

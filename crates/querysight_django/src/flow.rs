@@ -133,9 +133,18 @@ impl Walker<'_> {
             }
             Stmt::If(stmt_if) => {
                 self.eval(&stmt_if.test);
-                let before = self.env.clone();
+                // Only the names the branches assign can differ between them.
+                let mut names = Vec::new();
+                assigned_names(&stmt_if.body, &mut names);
+                for clause in &stmt_if.elif_else_clauses {
+                    assigned_names(&clause.body, &mut names);
+                }
+                names.sort_unstable();
+                names.dedup();
+                let before = self.snapshot(&names);
                 self.walk_body(&stmt_if.body);
-                let mut branches = vec![std::mem::replace(&mut self.env, before.clone())];
+                let mut branches = vec![self.snapshot(&names)];
+                self.restore(&before);
                 let mut has_else = false;
                 for clause in &stmt_if.elif_else_clauses {
                     if let Some(test) = &clause.test {
@@ -144,12 +153,28 @@ impl Walker<'_> {
                         has_else = true;
                     }
                     self.walk_body(&clause.body);
-                    branches.push(std::mem::replace(&mut self.env, before.clone()));
+                    branches.push(self.snapshot(&names));
+                    self.restore(&before);
                 }
                 if !has_else {
                     branches.push(before);
                 }
-                self.env = merge_envs(branches);
+                for (i, name) in names.iter().enumerate() {
+                    let mut merged: Option<Vec<Chain>> = None;
+                    for branch in &branches {
+                        if let Some(chains) = &branch[i].1 {
+                            push_alternatives(merged.get_or_insert_with(Vec::new), chains.clone());
+                        }
+                    }
+                    match merged {
+                        Some(chains) => {
+                            self.env.insert(name.clone(), chains);
+                        }
+                        None => {
+                            self.env.remove(name);
+                        }
+                    }
+                }
             }
             Stmt::For(stmt_for) => {
                 let iter = self.eval(&stmt_for.iter);
@@ -431,14 +456,17 @@ impl Walker<'_> {
                 None => self.eval_comprehension(&c.generators, &[&c.value]),
             },
             Expr::Lambda(lambda) => {
-                let saved = self.env.clone();
-                if let Some(params) = &lambda.parameters {
-                    for p in crate::facts::param_names(params) {
-                        self.env.remove(&p);
-                    }
+                let params = lambda
+                    .parameters
+                    .as_ref()
+                    .map(|p| crate::facts::param_names(p))
+                    .unwrap_or_default();
+                let saved = self.snapshot(&params);
+                for p in &params {
+                    self.env.remove(p);
                 }
                 self.eval(&lambda.body);
-                self.env = saved;
+                self.restore(&saved);
                 Vec::new()
             }
             _ => Vec::new(),
@@ -457,7 +485,11 @@ impl Walker<'_> {
         generators: &[ast::Comprehension],
         elts: &[&Expr],
     ) -> Vec<Chain> {
-        let saved = self.env.clone();
+        let mut names = Vec::new();
+        for generator in generators {
+            target_names(&generator.target, &mut names);
+        }
+        let saved = self.snapshot(&names);
         let depth = self.loop_stack.len();
         for generator in generators {
             let iter = self.eval(&generator.iter);
@@ -478,8 +510,30 @@ impl Walker<'_> {
             self.eval(elt);
         }
         self.loop_stack.truncate(depth);
-        self.env = saved;
+        self.restore(&saved);
         Vec::new()
+    }
+
+    /// The current bindings of `names`.
+    fn snapshot(&self, names: &[String]) -> Vec<(String, Option<Vec<Chain>>)> {
+        names
+            .iter()
+            .map(|n| (n.clone(), self.env.get(n).cloned()))
+            .collect()
+    }
+
+    /// Puts bindings back as [`Self::snapshot`] took them.
+    fn restore(&mut self, saved: &[(String, Option<Vec<Chain>>)]) {
+        for (name, value) in saved {
+            match value {
+                Some(chains) => {
+                    self.env.insert(name.clone(), chains.clone());
+                }
+                None => {
+                    self.env.remove(name);
+                }
+            }
+        }
     }
 
     /// Evaluates a lambda's body with its first parameter bound to the elements of `iter`
@@ -489,12 +543,12 @@ impl Walker<'_> {
             self.eval(lambda);
             return;
         };
-        let saved = self.env.clone();
         let params = lambda
             .parameters
             .as_ref()
             .map(|p| crate::facts::param_names(p))
             .unwrap_or_default();
+        let saved = self.snapshot(&params);
         for p in &params {
             self.env.remove(p);
         }
@@ -507,13 +561,22 @@ impl Walker<'_> {
         self.enter_loop(iter.to_vec(), false);
         self.eval(&lambda.body);
         self.loop_stack.pop();
-        self.env = saved;
+        self.restore(&saved);
     }
 
     /// A class-like global name (`Book`, `models.Book`, a `get_model` alias) as a root: the
     /// resolver decides whether it is a model. Locals shadow globals; ALL_CAPS names are
     /// constants, not classes.
     fn global_root(&self, expr: &Expr) -> Option<Chain> {
+        // Cheap test before building the dotted name: the last component must look like a class.
+        let last = match expr {
+            Expr::Name(n) => n.id.as_str(),
+            Expr::Attribute(a) => a.attr.as_str(),
+            _ => return None,
+        };
+        if !last.starts_with(|c: char| c.is_ascii_uppercase()) {
+            return None;
+        }
         let dotted = dotted_name(expr)?;
         let head = dotted.split('.').next().unwrap_or(&dotted);
         if self.env.contains_key(head) {
@@ -855,15 +918,64 @@ impl Walker<'_> {
     }
 }
 
-fn merge_envs(branches: Vec<Env>) -> Env {
-    let mut out = Env::default();
-    for branch in branches {
-        for (name, chains) in branch {
-            let slot = out.entry(name).or_default();
-            push_alternatives(slot, chains);
+/// Names bound by an assignment target (`a`, `a, b`, `*rest`).
+fn target_names(target: &Expr, out: &mut Vec<String>) {
+    match target {
+        Expr::Name(n) => out.push(n.id.to_string()),
+        Expr::Tuple(t) => t.elts.iter().for_each(|e| target_names(e, out)),
+        Expr::List(l) => l.elts.iter().for_each(|e| target_names(e, out)),
+        Expr::Starred(s) => target_names(&s.value, out),
+        _ => {}
+    }
+}
+
+/// Names a block of statements may bind (not entering nested functions and classes).
+fn assigned_names(body: &[Stmt], out: &mut Vec<String>) {
+    for stmt in body {
+        match stmt {
+            Stmt::Assign(a) => a.targets.iter().for_each(|t| target_names(t, out)),
+            Stmt::AnnAssign(a) => target_names(&a.target, out),
+            Stmt::AugAssign(a) => target_names(&a.target, out),
+            Stmt::For(f) => {
+                target_names(&f.target, out);
+                assigned_names(&f.body, out);
+                assigned_names(&f.orelse, out);
+            }
+            Stmt::While(w) => {
+                assigned_names(&w.body, out);
+                assigned_names(&w.orelse, out);
+            }
+            Stmt::If(i) => {
+                assigned_names(&i.body, out);
+                for clause in &i.elif_else_clauses {
+                    assigned_names(&clause.body, out);
+                }
+            }
+            Stmt::With(w) => {
+                for item in &w.items {
+                    if let Some(v) = &item.optional_vars {
+                        target_names(v, out);
+                    }
+                }
+                assigned_names(&w.body, out);
+            }
+            Stmt::Try(t) => {
+                assigned_names(&t.body, out);
+                for handler in &t.handlers {
+                    let ast::ExceptHandler::ExceptHandler(h) = handler;
+                    assigned_names(&h.body, out);
+                }
+                assigned_names(&t.orelse, out);
+                assigned_names(&t.finalbody, out);
+            }
+            Stmt::Match(m) => {
+                for case in &m.cases {
+                    assigned_names(&case.body, out);
+                }
+            }
+            _ => {}
         }
     }
-    out
 }
 
 fn is_literal_collection(expr: &Expr) -> bool {
