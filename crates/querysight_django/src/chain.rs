@@ -55,6 +55,8 @@ pub enum QsArg {
     },
     /// `None` (as in `select_related(None)`).
     NoneLit,
+    /// `True` / `False` (as in `filter(parent__isnull=True)`).
+    Bool(bool),
     /// Anything else: makes the eager-load state uncertain when it matters.
     Other,
 }

@@ -55,6 +55,9 @@ pub struct EagerState {
     pub values: bool,
     /// Some argument could not be read statically (a variable, `*args`): the state is a guess.
     pub uncertain: bool,
+    /// Relations the filter proved null (`filter(parent__isnull=True)`, `filter(parent=None)`):
+    /// reading them returns `None` without a query.
+    pub null: Vec<String>,
 }
 
 /// A `Prefetch(lookup, queryset=..., to_attr=name)` result.
@@ -194,6 +197,12 @@ impl EagerState {
             mask: self.mask.clone().or_else(|| other.mask.clone()),
             values: self.values || other.values,
             uncertain: self.uncertain || other.uncertain,
+            null: self
+                .null
+                .iter()
+                .filter(|n| other.null.contains(n))
+                .cloned()
+                .collect(),
         }
     }
 }

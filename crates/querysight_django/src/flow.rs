@@ -868,6 +868,7 @@ impl Walker<'_> {
         }
         match expr {
             Expr::NoneLiteral(_) => QsArg::NoneLit,
+            Expr::BooleanLiteral(b) => QsArg::Bool(b.value),
             Expr::Starred(_) => {
                 self.eval(expr);
                 QsArg::Other

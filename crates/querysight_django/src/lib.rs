@@ -98,6 +98,21 @@ pub fn resolve(project: &Project, facts: &FxHashMap<FuncId, FunctionFacts>) -> V
             }
         }
     }
+    // ... and when a longer path through it is loaded (`order.customer.team`), the object is
+    // needed anyway: that finding covers it.
+    let deeper: rustc_hash::FxHashSet<(Span, String)> = loaded
+        .keys()
+        .flat_map(|(origin, path)| {
+            path.match_indices("__")
+                .map(move |(i, _)| (*origin, path[..i].to_string()))
+        })
+        .collect();
+    events.retain(|e| match (&e.kind, e.fix.origin) {
+        (EventKind::KeyOnly { .. }, Some(origin)) => {
+            !deeper.contains(&(origin, e.fix.path.clone()))
+        }
+        _ => true,
+    });
     // Django caches a loaded relation on the instance: the same relation of the same rows read
     // again (on another line, in another method) is the same N+1, reported once: preferably
     // where it is certain, then where it is read directly rather than through a call, then first.

@@ -58,11 +58,20 @@ struct QsVal {
     origin: Span,
     /// Built inside code that runs per row: evaluating it is a query per row.
     fresh_per_row: bool,
-    /// A per-row query on it was already reported (a related manager's `filter()`).
-    reported: bool,
+    /// A related manager's `filter()` & co. per row: reported when the queryset is evaluated.
+    pending: Option<Box<Pending>>,
     /// Sliced to at most one row (`[:1]`): iterating it is not a loop over rows.
     one_row: bool,
     fix: Option<FixCtx>,
+}
+
+/// An event that happens only if a lazy queryset is evaluated.
+#[derive(Clone, Debug)]
+struct Pending {
+    kind: EventKind,
+    range: TextRange,
+    relation: Vec<String>,
+    fix: FixPlan,
 }
 
 #[derive(Clone, Debug)]
@@ -314,7 +323,7 @@ impl<'a> Resolver<'a> {
             state: EagerState::default(),
             origin,
             fresh_per_row: ctx.per_row_scope,
-            reported: false,
+            pending: None,
             one_row: false,
             fix: None,
         });
@@ -637,10 +646,16 @@ impl<'a> Resolver<'a> {
                 Val::Unknown
             }
             Step::Call { name, range, .. } => {
-                if let Some(func) = self.project.model_method(obj.model, name) {
-                    let v = Val::Obj(obj.clone());
-                    self.invoke(v.clone(), func, 0, *range, ctx);
-                    return self.invoke_returns(v, func, ctx);
+                let method = self.project.model_method(obj.model, name);
+                // An overridden `save()`/`delete()` still writes (through `super()`).
+                let writes = matches!(name.as_str(), "save" | "delete");
+                if let Some(func) = method {
+                    if !writes {
+                        let v = Val::Obj(obj.clone());
+                        self.invoke(v.clone(), func, 0, *range, ctx);
+                        return self.invoke_returns(v, func, ctx);
+                    }
+                    self.invoke(Val::Obj(obj.clone()), func, 0, *range, ctx);
                 }
                 if obj.per_row || ctx.per_row_scope {
                     let model_name = model.name.clone();
@@ -695,6 +710,10 @@ impl<'a> Resolver<'a> {
         ctx: &mut Ctx,
     ) -> Val {
         let desc = self.rel_desc(obj.model, name);
+        if rel.kind.is_single() && obj.state.null.iter().any(|n| n == name) {
+            // The queryset's filter made it `None`: no query.
+            return Val::Unknown;
+        }
         if !rel.kind.is_single() {
             let Some(target) = rel.target else {
                 return Val::Unknown;
@@ -908,35 +927,42 @@ impl<'a> Resolver<'a> {
                     | "defer" | "iterator" => {
                         let fix =
                             self.mgr_fix_plan(&mgr, std::slice::from_ref(&mgr.accessor), true);
-                        if per_row {
-                            if method == "first" && mgr.prefetched.is_none() && target_model.ordered
-                            {
-                                self.emit(
-                                    EventKind::MissingPrefetch,
-                                    mgr.range,
-                                    relation,
-                                    fix,
-                                    ctx,
-                                );
-                            } else {
-                                self.emit(
-                                    EventKind::PrefetchDiscarded {
-                                        method: name.clone(),
-                                        prefetched: mgr.prefetched.is_some(),
-                                    },
-                                    *range,
-                                    relation,
-                                    fix,
-                                    ctx,
-                                );
+                        let kind = if method == "first"
+                            && mgr.prefetched.is_none()
+                            && target_model.ordered
+                        {
+                            EventKind::MissingPrefetch
+                        } else {
+                            EventKind::PrefetchDiscarded {
+                                method: name.clone(),
+                                prefetched: mgr.prefetched.is_some(),
                             }
-                        }
-                        let single =
-                            matches!(method, "first" | "last" | "earliest" | "latest" | "get");
+                        };
+                        let at = if kind == EventKind::MissingPrefetch {
+                            mgr.range
+                        } else {
+                            *range
+                        };
+                        let single = matches!(
+                            method,
+                            "first" | "last" | "earliest" | "latest" | "get" | "in_bulk"
+                        );
                         if single {
+                            if per_row {
+                                self.emit(kind, at, relation, fix, ctx);
+                            }
                             return Val::Unknown;
                         }
-                        // A new queryset over the related model, run per owner.
+                        // A new lazy queryset over the related model. Only evaluating it runs a
+                        // query: used as a subquery (`filter(x__in=...)`) it never does.
+                        let pending = per_row.then(|| {
+                            Box::new(Pending {
+                                kind,
+                                range: at,
+                                relation,
+                                fix,
+                            })
+                        });
                         let mut qs = QsVal {
                             model: mgr.target,
                             state: EagerState::default(),
@@ -945,7 +971,7 @@ impl<'a> Resolver<'a> {
                                 range: *range,
                             },
                             fresh_per_row: false,
-                            reported: per_row,
+                            pending,
                             one_row: false,
                             fix: if per_row {
                                 None
@@ -1180,7 +1206,12 @@ impl<'a> Resolver<'a> {
 
     /// A queryset is evaluated: when it was built in per-row code, that is a query per row.
     fn evaluated(&mut self, qs: &QsVal, kind: EventKind, range: TextRange, ctx: &mut Ctx) {
-        if !qs.fresh_per_row || qs.reported {
+        if let Some(pending) = &qs.pending {
+            let p = pending.as_ref().clone();
+            self.emit(p.kind, p.range, p.relation, p.fix, ctx);
+            return;
+        }
+        if !qs.fresh_per_row {
             return;
         }
         let fix = FixPlan {
@@ -1265,7 +1296,7 @@ impl<'a> Resolver<'a> {
                                 .retain(|_, (k, _)| *k != LoadKind::Prefetch);
                             qs.state.to_attr.clear();
                         }
-                        QsArg::Other => qs.state.uncertain = true,
+                        QsArg::Other | QsArg::Bool(_) => qs.state.uncertain = true,
                     }
                 }
             }
@@ -1288,10 +1319,22 @@ impl<'a> Resolver<'a> {
                 let _ = kwargs;
                 qs.state.values = true;
             }
-            "all" | "filter" | "exclude" | "order_by" | "distinct" | "annotate" | "alias"
-            | "using" | "select_for_update" | "reverse" | "iterator" | "extra" | "none"
-            | "union" | "intersection" | "difference" | "complex_filter" | "get_queryset"
-            | "dates" | "datetimes" | "raw" => {}
+            "filter" => {
+                for (key, value) in kwargs {
+                    let null_rel = match (key.strip_suffix("__isnull"), value) {
+                        (Some(rel), QsArg::Bool(true)) => Some(rel),
+                        (None, QsArg::NoneLit) => Some(key.as_str()),
+                        _ => None,
+                    };
+                    if let Some(rel) = null_rel.filter(|r| !r.contains("__")) {
+                        qs.state.null.push(rel.to_string());
+                    }
+                }
+            }
+            "all" | "exclude" | "order_by" | "distinct" | "annotate" | "alias" | "using"
+            | "select_for_update" | "reverse" | "iterator" | "extra" | "none" | "union"
+            | "intersection" | "difference" | "complex_filter" | "get_queryset" | "dates"
+            | "datetimes" | "raw" => {}
             _ => return false,
         }
         true
