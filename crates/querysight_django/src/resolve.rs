@@ -98,7 +98,7 @@ struct MgrVal {
 enum Val {
     Qs(QsVal),
     Obj(ObjVal),
-    Mgr(MgrVal),
+    Mgr(Box<MgrVal>),
     /// An evaluated list of objects.
     Rows(ObjVal),
     /// A model class (`Book`): its managers start querysets.
@@ -719,14 +719,14 @@ impl<'a> Resolver<'a> {
                 return Val::Unknown;
             };
             let prefetched = obj.state.children.get(name).map(|(_, s)| s.clone());
-            return Val::Mgr(MgrVal {
+            return Val::Mgr(Box::new(MgrVal {
                 owner: obj,
                 accessor: name.to_string(),
                 relation: rel,
                 target,
                 prefetched,
                 range,
-            });
+            }));
         }
         let loaded = obj
             .state
@@ -846,7 +846,7 @@ impl<'a> Resolver<'a> {
         })
     }
 
-    fn step_mgr(&mut self, mgr: MgrVal, step: &Step, ctx: &mut Ctx) -> Val {
+    fn step_mgr(&mut self, mgr: Box<MgrVal>, step: &Step, ctx: &mut Ctx) -> Val {
         let per_row = mgr.owner.per_row;
         let desc = self.rel_desc(mgr.owner.model, &mgr.accessor);
         let mut relation = mgr.owner.fix.relation.clone();
