@@ -218,39 +218,47 @@ impl Project {
         project
     }
 
-    /// Resolves a qualified class name through re-exports (`from .book import Book` in a
-    /// package `__init__`) to the qualified name where it is defined.
-    pub fn resolve_class(&self, qualname: &str) -> Option<String> {
-        let mut name = qualname.to_string();
-        for _ in 0..6 {
-            if self.classes.contains_key(&name) {
-                return Some(name);
+    /// Follows a qualified name through re-exports (`from .book import Book` in a package
+    /// `__init__`, `from .models import *`) until `found` accepts one; at most 8 hops.
+    fn resolve_name<T>(&self, qualname: &str, found: &dyn Fn(&str) -> Option<T>) -> Option<T> {
+        let mut queue = vec![(qualname.to_string(), 0u8)];
+        let mut seen = FxHashSet::default();
+        while let Some((name, depth)) = queue.pop() {
+            if let Some(v) = found(&name) {
+                return Some(v);
             }
-            let (module, last) = name.rsplit_once('.')?;
-            let next = self.module_imports.get(module)?.get(last)?.to_string();
-            if next == name {
-                return None;
+            if depth >= 8 || !seen.insert(name.clone()) {
+                continue;
             }
-            name = next;
+            let Some((module, last)) = name.rsplit_once('.') else {
+                continue;
+            };
+            let Some(imports) = self.module_imports.get(module) else {
+                continue;
+            };
+            match imports.get(last) {
+                Some(next) => queue.push((next.to_string(), depth + 1)),
+                None => {
+                    for star in imports.star_modules().iter().rev() {
+                        queue.push((format!("{star}.{last}"), depth + 1));
+                    }
+                }
+            }
         }
         None
     }
 
+    /// Resolves a qualified class name through re-exports to the qualified name where it is
+    /// defined.
+    pub fn resolve_class(&self, qualname: &str) -> Option<String> {
+        self.resolve_name(qualname, &|n| {
+            self.classes.contains_key(n).then(|| n.to_string())
+        })
+    }
+
     /// Resolves a qualified function name through re-exports.
     pub fn resolve_function(&self, qualname: &str) -> Option<FuncId> {
-        let mut name = qualname.to_string();
-        for _ in 0..6 {
-            if let Some(id) = self.functions.get(&name) {
-                return Some(*id);
-            }
-            let (module, last) = name.rsplit_once('.')?;
-            let next = self.module_imports.get(module)?.get(last)?.to_string();
-            if next == name {
-                return None;
-            }
-            name = next;
-        }
-        None
+        self.resolve_name(qualname, &|n| self.functions.get(n).copied())
     }
 
     /// The method `name` of a class or its project bases (depth-first, left to right).
@@ -321,19 +329,7 @@ impl Project {
 
     /// A `get_model()` alias, possibly imported from another module.
     fn resolve_alias(&self, qualname: &str) -> Option<String> {
-        let mut name = qualname.to_string();
-        for _ in 0..6 {
-            if let Some(label) = self.model_aliases.get(&name) {
-                return Some(label.clone());
-            }
-            let (module, last) = name.rsplit_once('.')?;
-            let next = self.module_imports.get(module)?.get(last)?.to_string();
-            if next == name {
-                return None;
-            }
-            name = next;
-        }
-        None
+        self.resolve_name(qualname, &|n| self.model_aliases.get(n).cloned())
     }
 
     pub fn model(&self, id: ModelId) -> &Model {

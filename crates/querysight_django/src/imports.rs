@@ -11,6 +11,8 @@ use rustc_hash::FxHashMap;
 #[derive(Debug, Default, Clone)]
 pub struct ImportMap {
     names: FxHashMap<String, String>,
+    /// Modules imported with `from module import *`, in order.
+    stars: Vec<String>,
 }
 
 impl ImportMap {
@@ -70,6 +72,9 @@ impl ImportMap {
         for alias in &import.names {
             let name = alias.name.as_str();
             if name == "*" {
+                if !base.is_empty() {
+                    self.stars.push(base.clone());
+                }
                 continue;
             }
             let local = alias.asname.as_ref().map_or(name, |a| a.as_str());
@@ -80,6 +85,11 @@ impl ImportMap {
             };
             self.names.insert(local.to_string(), qualified);
         }
+    }
+
+    /// Modules this module star-imports (`from .pagemodel import *`).
+    pub fn star_modules(&self) -> &[String] {
+        &self.stars
     }
 
     /// The qualified name a local name was imported as.
