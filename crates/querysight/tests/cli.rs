@@ -477,3 +477,24 @@ fn one_thread_gives_the_same_json() {
     assert!(json(&default).len() > 1, "{default:?}");
     assert_eq!(one.stdout, default.stdout);
 }
+
+// --- Uncertain findings ---------------------------------------------------------------------------
+
+const UNTYPED_HELPER: &str = r#"def names(orders):
+    return [order.customer.name for order in orders]
+"#;
+
+#[test]
+fn untyped_parameter_is_reported_only_with_include_uncertain() {
+    let project = Project::new(Some(UNTYPED_HELPER));
+    let default = project.run(&["check", "--format", "json", "."]);
+    assert_eq!(default.code, Some(0), "{default:?}");
+    assert!(json(&default).is_empty(), "{default:?}");
+
+    let uncertain = project.run(&["check", "--format", "json", "--include-uncertain", "."]);
+    assert_eq!(uncertain.code, Some(1), "{uncertain:?}");
+    let findings = json(&uncertain);
+    assert_eq!(findings.len(), 1, "{uncertain:?}");
+    assert_eq!(findings[0]["code"], "QS101");
+    assert_eq!(findings[0]["confidence"], "low");
+}

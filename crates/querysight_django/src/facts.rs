@@ -47,9 +47,20 @@ pub struct FunctionDecl {
     /// Index into [`ModuleFacts::classes`] when this is a method.
     pub class: Option<usize>,
     pub params: Vec<String>,
+    /// The model each parameter is annotated with, by position (same order as `params`).
+    pub param_types: Vec<Option<ParamType>>,
     pub is_property: bool,
     pub is_staticmethod: bool,
     pub range: TextRange,
+}
+
+/// A parameter annotation that names a model: `book: Book` (one instance) or
+/// `books: QuerySet[Book]` / `list[Book]` / `Iterable[Book]` (many rows).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParamType {
+    /// The annotated class, qualified through imports.
+    pub class: String,
+    pub many: bool,
 }
 
 /// Where a relation field points.
@@ -183,6 +194,7 @@ pub fn collect(file: FileId, module: &str, is_package: bool, body: &[Stmt]) -> M
         name: "<module>".to_string(),
         class: None,
         params: Vec::new(),
+        param_types: Vec::new(),
         is_property: false,
         is_staticmethod: false,
         range: TextRange::default(),
@@ -214,6 +226,7 @@ pub fn collect(file: FileId, module: &str, is_package: bool, body: &[Stmt]) -> M
             name,
             class: class_index,
             params: param_names(&def.parameters),
+            param_types: param_types(&def.parameters, module, &imports),
             is_property,
             is_staticmethod,
             range: def.range,
@@ -302,6 +315,94 @@ pub fn param_names(parameters: &ast::Parameters) -> Vec<String> {
         names.push(kwarg.name.to_string());
     }
     names
+}
+
+/// The [`ParamType`] of each parameter, in [`param_names`] order.
+pub fn param_types(
+    parameters: &ast::Parameters,
+    module: &str,
+    imports: &ImportMap,
+) -> Vec<Option<ParamType>> {
+    let one = |p: &ast::Parameter| {
+        p.annotation
+            .as_deref()
+            .and_then(|a| annotation_type(a, module, imports))
+    };
+    let mut out: Vec<Option<ParamType>> = parameters
+        .posonlyargs
+        .iter()
+        .chain(parameters.args.iter())
+        .map(|p| one(&p.parameter))
+        .collect();
+    if parameters.vararg.is_some() {
+        out.push(None);
+    }
+    out.extend(parameters.kwonlyargs.iter().map(|p| one(&p.parameter)));
+    if parameters.kwarg.is_some() {
+        out.push(None);
+    }
+    out
+}
+
+const MANY_WRAPPERS: &[&str] = &[
+    "QuerySet",
+    "Manager",
+    "list",
+    "List",
+    "Iterable",
+    "Iterator",
+    "Sequence",
+    "Collection",
+    "set",
+    "Set",
+    "tuple",
+    "Tuple",
+];
+
+fn annotation_type(expr: &Expr, module: &str, imports: &ImportMap) -> Option<ParamType> {
+    match expr {
+        Expr::StringLiteral(s) => {
+            let inner = querysight_python::parse_module(s.value.to_str()).ok()?;
+            match inner.body.first()? {
+                Stmt::Expr(e) => annotation_type(&e.value, module, imports),
+                _ => None,
+            }
+        }
+        // `Book | None`
+        Expr::BinOp(b) => annotation_type(&b.left, module, imports)
+            .or_else(|| annotation_type(&b.right, module, imports)),
+        Expr::Subscript(sub) => {
+            let wrapper = dotted_name(&sub.value)?;
+            let last = wrapper.rsplit('.').next().unwrap_or(&wrapper);
+            let inner = match &*sub.slice {
+                Expr::Tuple(t) => t.elts.first()?,
+                other => other,
+            };
+            let inner_type = annotation_type(inner, module, imports)?;
+            if last == "Optional" {
+                Some(inner_type)
+            } else if MANY_WRAPPERS.contains(&last) {
+                Some(ParamType {
+                    many: true,
+                    ..inner_type
+                })
+            } else {
+                None
+            }
+        }
+        Expr::Name(_) | Expr::Attribute(_) => {
+            let dotted = dotted_name(expr)?;
+            let last = dotted.rsplit('.').next().unwrap_or(&dotted);
+            if !last.starts_with(|c: char| c.is_ascii_uppercase()) {
+                return None;
+            }
+            Some(ParamType {
+                class: imports.qualify(&dotted, module),
+                many: false,
+            })
+        }
+        _ => None,
+    }
 }
 
 fn find_auth_user_model(body: &[Stmt]) -> Option<String> {

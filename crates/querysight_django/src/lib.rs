@@ -124,6 +124,9 @@ pub fn resolve(project: &Project, facts: &FxHashMap<FuncId, FunctionFacts>) -> V
         }
         _ => true,
     });
+    // One finding per place and kind, the certain one when both were found.
+    let mut places = rustc_hash::FxHashSet::default();
+    events.retain(|e| places.insert((e.at, std::mem::discriminant(&e.kind))));
     events.sort_by_key(|e| e.at.key());
     events
 }

@@ -144,6 +144,8 @@ pub struct Resolver<'a> {
     events: Vec<Event>,
     seen: FxHashSet<(Span, String)>,
     loop_memo: FxHashMap<(FuncId, u32), LoopRows>,
+    /// Parameter name -> (model, many), built on first use.
+    name_guesses: Option<FxHashMap<String, (ModelId, bool)>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -164,6 +166,7 @@ impl<'a> Resolver<'a> {
             events: Vec::new(),
             seen: FxHashSet::default(),
             loop_memo: FxHashMap::default(),
+            name_guesses: None,
         }
     }
 
@@ -176,18 +179,11 @@ impl<'a> Resolver<'a> {
         let self_model = self.self_model(func);
         for obs in &facts.observations {
             if let Root::Param(p) = obs.chain.root {
-                // In a model method, `self` is one instance of the model.
-                if let (0, Some(model)) = (p, self_model) {
+                if let Some((value, uncertain)) =
+                    self.param_value(func, p, self_model, obs.chain.origin)
+                {
                     let mut ctx = Ctx::new(func.file);
-                    let value = Val::Obj(ObjVal {
-                        model,
-                        state: EagerState::default(),
-                        per_row: false,
-                        fix: FixCtx {
-                            origin_model: self.project.model(model).name.clone(),
-                            ..FixCtx::default()
-                        },
-                    });
+                    ctx.uncertain = uncertain;
                     self.walk(value, &obs.chain.steps, &mut ctx);
                 }
                 continue;
@@ -221,6 +217,97 @@ impl<'a> Resolver<'a> {
             let root = self.root_value(&obs.chain, &mut ctx);
             self.walk(root, &obs.chain.steps, &mut ctx);
         }
+    }
+
+    /// What a parameter holds when the function is analysed on its own, and whether that is a
+    /// guess: `self` of a model method is one instance; an annotated parameter (`book: Book`,
+    /// `books: QuerySet[Book]`) is one instance or rows whose eager loads are unknown; an
+    /// unannotated parameter named like a model (`order`, `orders`) is a guess, reported only
+    /// with `--include-uncertain`.
+    fn param_value(
+        &mut self,
+        func: FuncId,
+        param: u16,
+        self_model: Option<ModelId>,
+        origin: TextRange,
+    ) -> Option<(Val, bool)> {
+        if let (0, Some(model)) = (param, self_model) {
+            return Some((self.single_value(model), false));
+        }
+        let decl = self.project.decls.get(&func)?;
+        let name = decl.params.get(param as usize)?;
+        if name == "self" || name == "cls" {
+            return None;
+        }
+        let (model, many, guessed) = match decl.param_types.get(param as usize).cloned().flatten() {
+            Some(t) => (self.project.model_for_class(&t.class)?, t.many, false),
+            None => {
+                let (model, many) = self.guess_model(name)?;
+                (model, many, true)
+            }
+        };
+        if !many {
+            return Some((self.single_value(model), guessed));
+        }
+        let qs = QsVal {
+            model,
+            state: EagerState {
+                uncertain: true,
+                ..EagerState::default()
+            },
+            origin: Span {
+                file: func.file,
+                range: origin,
+            },
+            fresh_per_row: false,
+            pending: None,
+            one_row: false,
+            fix: None,
+        };
+        Some((Val::Qs(qs), true))
+    }
+
+    fn single_value(&self, model: ModelId) -> Val {
+        Val::Obj(ObjVal {
+            model,
+            state: EagerState::default(),
+            per_row: false,
+            fix: FixCtx {
+                origin_model: self.project.model(model).name.clone(),
+                ..FixCtx::default()
+            },
+        })
+    }
+
+    /// A model whose name the parameter name spells (`order`, `order_list`, `orders`,
+    /// `line_items` for `LineItem`): unique concrete models only.
+    fn guess_model(&mut self, name: &str) -> Option<(ModelId, bool)> {
+        if self.name_guesses.is_none() {
+            let mut counts: FxHashMap<String, u32> = FxHashMap::default();
+            for m in &self.project.models {
+                if !m.is_abstract {
+                    *counts.entry(m.name.to_ascii_lowercase()).or_default() += 1;
+                }
+            }
+            let mut map = FxHashMap::default();
+            for m in &self.project.models {
+                if m.is_abstract || counts.get(&m.name.to_ascii_lowercase()) != Some(&1) {
+                    continue;
+                }
+                let snake = snake_case(&m.name);
+                let plural = match snake.strip_suffix('y') {
+                    Some(stem) => format!("{stem}ies"),
+                    None if snake.ends_with('s') => format!("{snake}es"),
+                    None => format!("{snake}s"),
+                };
+                map.insert(snake.clone(), (m.id, false));
+                map.insert(format!("{snake}_list"), (m.id, true));
+                map.insert(format!("{snake}_qs"), (m.id, true));
+                map.insert(plural, (m.id, true));
+            }
+            self.name_guesses = Some(map);
+        }
+        self.name_guesses.as_ref()?.get(name).copied()
     }
 
     /// The model whose method `func` is, when `self` is a model instance.
@@ -490,7 +577,7 @@ impl<'a> Resolver<'a> {
             }
             None => (access, Vec::new()),
         };
-        let key = (at, format!("{kind:?}"));
+        let key = (at, format!("{kind:?}{}", ctx.uncertain));
         if !self.seen.insert(key) {
             return;
         }
@@ -1420,4 +1507,20 @@ impl<'a> Resolver<'a> {
         self.apply_self_returns(value, func, ctx)
             .unwrap_or(Val::Unknown)
     }
+}
+
+/// `LineItem` -> `line_item`.
+fn snake_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
