@@ -170,41 +170,6 @@ impl EagerState {
             }
         }
     }
-
-    /// The state on both branches of an `if`: only what both load is loaded for sure.
-    pub fn intersect(&self, other: &EagerState) -> EagerState {
-        let mut children = BTreeMap::new();
-        for (k, (kind, st)) in &self.children {
-            if let Some((other_kind, other_st)) = other.children.get(k) {
-                let kind = if kind == other_kind {
-                    *kind
-                } else {
-                    LoadKind::Prefetch
-                };
-                children.insert(k.clone(), (kind, st.intersect(other_st)));
-            }
-        }
-        let to_attr = self
-            .to_attr
-            .iter()
-            .filter(|(k, _)| other.to_attr.contains_key(*k))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        EagerState {
-            select_all: self.select_all && other.select_all,
-            children,
-            to_attr,
-            mask: self.mask.clone().or_else(|| other.mask.clone()),
-            values: self.values || other.values,
-            uncertain: self.uncertain || other.uncertain,
-            null: self
-                .null
-                .iter()
-                .filter(|n| other.null.contains(n))
-                .cloned()
-                .collect(),
-        }
-    }
 }
 
 #[cfg(test)]
@@ -230,14 +195,5 @@ mod tests {
         let mut d = EagerState::default();
         d.apply_defer(&["summary".into()]);
         assert!(d.mask.unwrap().defers("summary"));
-    }
-
-    #[test]
-    fn intersection_keeps_common_loads() {
-        let mut a = EagerState::default();
-        a.add_path("author", LoadKind::Select);
-        let b = EagerState::default();
-        assert!(a.intersect(&b).children.is_empty());
-        assert!(a.intersect(&a).children.contains_key("author"));
     }
 }

@@ -5,8 +5,9 @@
 //!    functions, imports. Parallel over files.
 //! 2. [`Project::build`]: the class table and the model graph ([`graph`]) from all modules plus
 //!    the built-in `django.contrib` models ([`contrib`]).
-//! 3. [`analyze_module`]: per function, the chains of operations on parameters, managers and
-//!    call results it contains ([`chain`], [`flow`]). Parallel over files.
+//! 3. [`analyze_module`]: per function, the chains of operations on parameters, class-like
+//!    globals and call results it contains ([`chain`], [`flow`]). Needs only the module's own
+//!    facts, so the driver runs it right after phase 1 on the same AST (one parse per file).
 //! 4. [`resolve`]: walks every chain against the model graph and the other functions' chains
 //!    and yields [`Event`]s: a query per row, with the relation and the fix.
 
