@@ -177,16 +177,7 @@ impl Walker<'_> {
                 }
             }
             Stmt::For(stmt_for) => {
-                let iter = self.eval(&stmt_for.iter);
-                let literal = is_literal_collection(&stmt_for.iter);
-                let enumerate_inner = enumerate_arg(&stmt_for.iter).map(|e| self.eval_quiet(e));
-                self.enter_loop(iter.clone(), literal);
-                self.bind_loop_target(
-                    &stmt_for.target,
-                    &iter,
-                    enumerate_inner,
-                    stmt_for.iter.range(),
-                );
+                self.enter_loop_over(&stmt_for.target, &stmt_for.iter);
                 self.walk_body(&stmt_for.body);
                 self.loop_stack.pop();
                 self.walk_body(&stmt_for.orelse);
@@ -235,6 +226,16 @@ impl Walker<'_> {
             }
             _ => {}
         }
+    }
+
+    /// Enters the loop `for target in iter` (a statement or a comprehension generator) and
+    /// binds its target; the caller pops `loop_stack` when the loop's scope ends.
+    fn enter_loop_over(&mut self, target: &Expr, iter_expr: &Expr) {
+        let iter = self.eval(iter_expr);
+        let literal = is_literal_collection(iter_expr);
+        let enumerate_inner = enumerate_arg(iter_expr).map(|e| self.eval_quiet(e));
+        self.enter_loop(iter.clone(), literal);
+        self.bind_loop_target(target, &iter, enumerate_inner, iter_expr.range());
     }
 
     fn enter_loop(&mut self, iter: Vec<Chain>, literal: bool) {
@@ -492,16 +493,7 @@ impl Walker<'_> {
         let saved = self.snapshot(&names);
         let depth = self.loop_stack.len();
         for generator in generators {
-            let iter = self.eval(&generator.iter);
-            let literal = is_literal_collection(&generator.iter);
-            let enumerate_inner = enumerate_arg(&generator.iter).map(|e| self.eval_quiet(e));
-            self.enter_loop(iter.clone(), literal);
-            self.bind_loop_target(
-                &generator.target,
-                &iter,
-                enumerate_inner,
-                generator.iter.range(),
-            );
+            self.enter_loop_over(&generator.target, &generator.iter);
             for cond in &generator.ifs {
                 self.eval(cond);
             }
