@@ -3,7 +3,6 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::io::IsTerminal;
-use std::process::ExitCode;
 
 use querysight_diagnostics::{render_file_error, render_json, render_text, TextOptions};
 use querysight_linter::rules;
@@ -19,12 +18,13 @@ pub enum ExitStatus {
     Error,
 }
 
-impl From<ExitStatus> for ExitCode {
-    fn from(status: ExitStatus) -> Self {
-        match status {
-            ExitStatus::Clean => ExitCode::from(0),
-            ExitStatus::Findings => ExitCode::from(1),
-            ExitStatus::Error => ExitCode::from(2),
+impl ExitStatus {
+    /// The process exit code.
+    pub fn code(self) -> u8 {
+        match self {
+            ExitStatus::Clean => 0,
+            ExitStatus::Findings => 1,
+            ExitStatus::Error => 2,
         }
     }
 }
