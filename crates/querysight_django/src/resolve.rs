@@ -1113,6 +1113,17 @@ impl<'a> Resolver<'a> {
                         },
                     }
                 };
+                let mut elem = elem;
+                // Rows of `parent.children.all()` know their parent: Django caches the foreign
+                // key back (`_known_related_objects`), so `child.parent` costs nothing.
+                if mgr.relation.kind == RelKind::ReverseFk {
+                    if let Some(back) = &mgr.relation.remote_lookup {
+                        elem.state
+                            .children
+                            .entry(back.clone())
+                            .or_insert((LoadKind::Select, EagerState::default()));
+                    }
+                }
                 if iterate {
                     Val::Obj(elem)
                 } else {
