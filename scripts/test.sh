@@ -2,8 +2,10 @@
 # querysight's test command, run by CI (.ci/run) and by hand:
 #   bash scripts/test.sh                       # everything, as CI runs it
 #   QUERYSIGHT_SKIP_LINT=1 bash scripts/test.sh  # skip cargo fmt/clippy for a quick local run
-# Steps: cargo fmt --check, cargo clippy -D warnings, cargo test, build the debug binary, then
-# pytest tests/python against it under Django 4.2 and 5.2, each in its own venv in .venvs/
+# Steps: cargo fmt --check, cargo clippy -D warnings, cargo test, build the debug binary and the
+# Python wheel (maturin), start a throw-away PostgreSQL server (scripts/pg.sh), then
+# pytest tests/python (static checker truth tests) and tests/runtime (runtime package, on SQLite and
+# PostgreSQL) under Django 4.2 and 5.2, each in its own venv in .venvs/
 # (created on first run; pip is skipped while the venv's stamp matches the requirement list).
 # Ends with "querysight tests: all passed" only when every step passed.
 set -euo pipefail
@@ -46,7 +48,7 @@ export QUERYSIGHT_BIN
 
 # Creates .venvs/django-$1 with the test requirements, unless its stamp says it already has them.
 ensure_venv() {
-  local venv=".venvs/django-$1" reqs=("django~=$1.0" djangorestframework pytest pytest-django)
+  local venv=".venvs/django-$1" reqs=("django~=$1.0" djangorestframework pytest pytest-django "psycopg[binary]" celery django-debug-toolbar mypy)
   local stamp="$venv/.querysight-requirements" want
   want="$(python3 --version 2>&1) ${reqs[*]}"
   if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]] && "$venv/bin/python" -c '' 2>/dev/null; then
@@ -65,6 +67,20 @@ ensure_venv() {
   echo "$want" >"$stamp"
 }
 
+step "build the Python package (maturin wheel)"
+if [[ ! -x .venvs/tools/bin/maturin ]]; then
+  python3 -m venv .venvs/tools && .venvs/tools/bin/python -m pip install -q --disable-pip-version-check "maturin>=1.5,<2" \
+    || fail "could not install maturin"
+fi
+rm -rf target/wheels
+.venvs/tools/bin/maturin build -q -o target/wheels || fail "maturin build failed"
+WHEEL=$(ls target/wheels/querysight-*.whl | head -n 1)
+[[ -f "$WHEEL" ]] || fail "maturin produced no wheel"
+
+step "start a throw-away PostgreSQL server"
+PGDIR=$(bash scripts/pg.sh start) || fail "could not start PostgreSQL (scripts/pg.sh)"
+trap 'bash scripts/pg.sh stop "$PGDIR"; rm -rf "$LOGS"' EXIT
+
 [[ -d tests/python ]] || fail "tests/python does not exist: there are no Python tests to run"
 for series in "${DJANGO_SERIES[@]}"; do
   step "pytest tests/python with Django $series"
@@ -78,6 +94,22 @@ for series in "${DJANGO_SERIES[@]}"; do
   esac
   passed=$(tail -n 1 "$LOGS/pytest-$series.log" | grep -Eo '[0-9]+ passed' | grep -Eo '[0-9]+' || echo 0)
   total_passed=$((total_passed + passed))
+
+  ".venvs/django-$series/bin/python" -m pip install -q --disable-pip-version-check --force-reinstall --no-deps "$WHEEL" \
+    || fail "could not install $WHEEL into .venvs/django-$series"
+  for db in sqlite postgres; do
+    step "runtime tests (tests/runtime) with Django $series on $db"
+    rc=0
+    (cd tests/runtime && QUERYSIGHT_TEST_DB=$db PGHOST="$PGDIR" \
+      "../../.venvs/django-$series/bin/python" -m pytest -q 2>&1) | tee "$LOGS/runtime-$series-$db.log" || rc=$?
+    case $rc in
+      0) ;;
+      5) fail "pytest collected no tests in tests/runtime (Django $series, $db): counted as a failure" ;;
+      *) fail "runtime tests failed under Django $series on $db (exit $rc)" ;;
+    esac
+    passed=$(tail -n 1 "$LOGS/runtime-$series-$db.log" | grep -Eo '[0-9]+ passed' | grep -Eo '[0-9]+' || echo 0)
+    total_passed=$((total_passed + passed))
+  done
 done
 
 echo

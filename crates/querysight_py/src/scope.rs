@@ -17,10 +17,17 @@ struct Interner {
     names: Vec<String>,
 }
 
+/// At most this many distinct strings per interner: past it, new strings share id 0
+/// ("unknown"), so a scope's memory stays bounded whatever the application does.
+const MAX_INTERNED: usize = 50_000;
+
 impl Interner {
     fn intern(&mut self, s: &str) -> u32 {
         if let Some(id) = self.ids.get(s) {
             return *id;
+        }
+        if self.names.len() >= MAX_INTERNED {
+            return 0;
         }
         // 0 means "unknown" to the detector.
         let id = self.names.len() as u32 + 1;

@@ -1,0 +1,132 @@
+"""The call site of a query: the first stack frame that belongs to the application.
+
+A frame is skipped when its file is part of Django, of any installed package (``site-packages``,
+``dist-packages``), of the standard library, or of querysight itself. The decision is cached per
+code object, so walking the stack costs a few attribute reads per frame.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import sysconfig
+from types import CodeType, FrameType
+from typing import Callable
+
+_QUERYSIGHT_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def _library_roots() -> tuple[str, ...]:
+    roots = {_QUERYSIGHT_DIR}
+    for key in ("stdlib", "platstdlib", "purelib", "platlib"):
+        path = sysconfig.get_paths().get(key)
+        if path:
+            roots.add(os.path.abspath(path))
+    try:
+        import django
+
+        roots.add(os.path.dirname(os.path.abspath(django.__file__)))
+    except ImportError:
+        pass
+    return tuple(sorted(roots, key=len, reverse=True))
+
+
+_ROOTS = _library_roots()
+_IS_LIBRARY: dict[CodeType, bool] = {}
+_RELATIVE_TO = os.getcwd()
+
+
+def _is_library(code: CodeType) -> bool:
+    cached = _IS_LIBRARY.get(code)
+    if cached is not None:
+        return cached
+    filename = code.co_filename
+    result = (
+        filename.startswith("<")
+        or "site-packages" in filename
+        or "dist-packages" in filename
+        or any(filename.startswith(root) for root in _ROOTS)
+    )
+    # Tests of querysight itself live outside the package directory: they count as application.
+    if len(_IS_LIBRARY) < 100_000:
+        _IS_LIBRARY[code] = result
+    return result
+
+
+def display_path(filename: str) -> str:
+    """A path relative to the working directory when it is below it."""
+    try:
+        rel = os.path.relpath(filename, _RELATIVE_TO)
+    except ValueError:
+        return filename
+    return filename if rel.startswith("..") else rel
+
+
+def find_frame(start: FrameType | None = None) -> FrameType | None:
+    """The first application frame above ``start`` (default: the caller's caller)."""
+    frame = start if start is not None else sys._getframe(2)
+    while frame is not None:
+        if not _is_library(frame.f_code):
+            return frame
+        frame = frame.f_back
+    return None
+
+
+def call_site(start: FrameType | None = None) -> str:
+    """``path:line`` of the first application frame, or ``<unknown>``."""
+    frame = find_frame(start if start is not None else sys._getframe(2))
+    if frame is None:
+        return "<unknown>"
+    return f"{display_path(frame.f_code.co_filename)}:{frame.f_lineno}"
+
+
+# What a library frame tells about the query below it (bits, cached per code object). Which
+# frames are which is Django knowledge: :mod:`querysight.relations` installs the classifier.
+API = 1  # an entry point the application called: its name is the operation (count, first...)
+ORM = 2  # the ORM built the SQL (else a raw cursor)
+VALUES = 4  # rows come back as dicts or tuples; ``VALUE_KINDS`` names them
+VALUE_KINDS: dict[str, str] = {}
+classify: Callable[[CodeType], int] = lambda code: 0
+_KINDS: dict[CodeType, int] = {}
+
+
+def _kind(code: CodeType) -> int:
+    kind = _KINDS.get(code)
+    if kind is None:
+        kind = classify(code)
+        if len(_KINDS) < 100_000:
+            _KINDS[code] = kind
+    return kind
+
+
+def locate(start: FrameType | None = None) -> tuple[str, str | None, str | None, bool]:
+    """``(call site, api, values, orm)`` of the query being executed below ``start`` (default:
+    the caller's caller): the first application frame; the outermost entry point the
+    application called (``count``, ``first``, ``__iter__``...); ``values``/``values_list``
+    when rows are dicts or tuples; whether the ORM built the SQL (else a raw cursor). One walk
+    of the stack, each frame classified once per code object (by :data:`classify`)."""
+    frame = start if start is not None else sys._getframe(2)
+    api: str | None = None
+    values: str | None = None
+    orm = False
+    while frame is not None:
+        code = frame.f_code
+        if not _is_library(code):
+            return f"{display_path(code.co_filename)}:{frame.f_lineno}", api, values, orm
+        kind = _kind(code)
+        if kind:
+            if kind & API:
+                api = code.co_name
+            elif kind & ORM:
+                orm = True
+            elif kind & VALUES:
+                values = VALUE_KINDS.get(getattr(code, "co_qualname", ""))
+        frame = frame.f_back
+    return "<unknown>", api, values, orm
+
+
+def source_line(path: str, line: int) -> str:
+    """The source text of a call site, for ``# querysight: ignore`` comments."""
+    import linecache
+
+    return linecache.getline(path if os.path.isabs(path) else os.path.join(_RELATIVE_TO, path), line)

@@ -1,0 +1,486 @@
+"""Scopes: a request, a test, a task or a ``with querysight.scope():`` block.
+
+Queries are captured by a ``connection.execute_wrapper`` on every database alias (see
+:mod:`querysight.capture`) and forwarded to the scope of the current context (a ``ContextVar``,
+so threads and asyncio tasks are isolated). The scope hands each query to the native detector
+(SQL normalization, fingerprint and counting happen in Rust) and, when it ends, turns the
+detector's groups into :class:`Finding` objects with a fix computed from Django's model registry.
+
+Reliability: in ``warn`` and ``log`` modes an internal error never reaches the application; it
+is logged once and the scope stops watching.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import fnmatch
+import logging
+import re
+import time
+import warnings
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from . import callsite, fixes, relations
+from .conf import Settings, get_settings
+
+#: The scope of the current context (shared with :mod:`querysight.relations`).
+_current: contextvars.ContextVar["Scope | None"] = relations.current_scope
+
+_IGNORE = re.compile(r"#\s*querysight:\s*ignore(?:\[(?P<codes>[\w,\s-]+)\])?")
+
+#: Call sites remembered per scope (bounded memory; later sites still count, without details).
+_MAX_SITES = 50_000
+
+_DIALECTS = {"postgresql": "postgres", "postgis": "postgres", "mysql": "mysql", "sqlite": "sqlite"}
+
+
+class NPlusOneError(AssertionError):
+    """Raised at the end of a scope in ``raise`` mode (tests), listing the findings."""
+
+    def __init__(self, findings: list["Finding"]) -> None:
+        self.findings = findings
+        super().__init__(format_findings(findings))
+
+
+class QuerysightWarning(UserWarning):
+    """Emitted at the end of a scope in ``warn`` mode."""
+
+
+@dataclass
+class Finding:
+    """One N+1 group, duplicate or unused eager load found in a scope.
+
+    ``kind`` is ``n_plus_one``, ``duplicate`` or ``unused_eager``; ``relation`` is
+    ``app_label.Model.field`` when the query was a relation load; ``count`` executions took
+    ``total_ms`` in all; ``call_site`` is the application line (``path:line``), with
+    ``template`` (``name:line``) and ``serializer_field`` (``Serializer.field``) when the query
+    came from there; ``origin`` is where the queryset whose rows were looped over was built
+    (the line the fix goes to); ``operation`` is what ran per row (``load``, ``count``,
+    ``get``, ``first``, ``filter``, ``raw``...); ``prefetched`` when the relation had been
+    prefetched and the call threw the prefetch away; ``fix`` is the code to add to that
+    queryset, or advice. An ``unused_eager`` finding is reported at the queryset's line, with
+    ``path`` the ``select_related``/``prefetch_related`` lookup never read.
+    """
+
+    kind: str
+    call_site: str
+    count: int
+    total_ms: float
+    sql: str
+    example_sql: str
+    fingerprint: int
+    relation: str | None = None
+    relation_kind: str | None = None
+    path: str | None = None
+    template: str | None = None
+    serializer_field: str | None = None
+    fix: str = ""
+    distinct_params: int = 0
+    origin: str | None = None
+    operation: str | None = None
+    prefetched: bool = False
+
+    @property
+    def code(self) -> str:
+        return self.kind
+
+    def describe(self) -> str:
+        where = self.call_site
+        if self.template:
+            where += f" (template {self.template})"
+        if self.serializer_field:
+            where += f" (serializer field {self.serializer_field})"
+        if self.kind == "unused_eager":
+            head = f"unused eager load: `{self.path}` ({self.relation}) loaded and never read at {where}"
+            return f"{head}\n    fix: {self.fix}"
+        what = "the same query ran"
+        if self.relation and self.operation in (None, "load", "all", "prefetch"):
+            what = f"`{self.relation}` loaded"
+        elif self.relation:
+            call = "[i]" if self.operation == "index" else f".{self.operation}()"
+            what = f"`{self.relation}{call}` ran"
+        elif self.operation == "get":
+            what = "`.get()` ran once per row,"
+        if self.kind == "duplicate":
+            head = f"duplicate query: ran {self.count} times with the same parameters at {where}"
+        else:
+            head = f"N+1: {what} {self.count} times at {where} ({self.total_ms:.1f} ms)"
+        fix = self.fix
+        if self.origin and self.origin != self.call_site and self.kind == "n_plus_one":
+            fix += f" (on the queryset at {self.origin})"
+        return f"{head}\n    {self.sql}\n    fix: {fix}"
+
+
+@dataclass(frozen=True)
+class Shape:
+    """One query shape (fingerprint) of a scope, across call sites: ``count`` executions with
+    ``distinct_params`` parameter sets (exact up to 64 per statement text) from ``call_sites``
+    lines (up to 64)."""
+
+    fingerprint: int
+    sql: str
+    count: int
+    distinct_params: int
+    call_sites: int
+
+
+def format_findings(findings: list[Finding]) -> str:
+    return "\n".join(f.describe() for f in findings) or "no findings"
+
+
+@dataclass
+class _CallSiteInfo:
+    template: str | None
+    serializer_field: str | None
+    relation: relations.Relation | None
+    operation: str
+
+
+_MAX_PARAMS_PER_SQL = 64
+_MAX_STATEMENTS = 2_000  # distinct statement texts kept for shapes()
+
+
+class Scope:
+    """One unit of work watched for N+1 queries. Use :func:`scope` rather than this class."""
+
+    def __init__(self, name: str = "scope", settings: Settings | None = None, **overrides: Any) -> None:
+        from . import _native
+
+        self.name = name
+        self.settings = settings or get_settings()
+        threshold = overrides.get("threshold", self.settings.threshold)
+        self.mode = overrides.get("mode", self.settings.mode)
+        self._native = _native.Scope(
+            threshold=int(threshold),
+            duplicate_threshold=int(self.settings.duplicate_threshold),
+            min_total_duration_us=int(self.settings.min_duration_ms * 1000),
+            max_groups=int(self.settings.max_groups),
+        )
+        self._sites: dict[str, _CallSiteInfo] = {}
+        self._queries = 0
+        self._queries_by_alias: dict[str, int] = {}
+        # statement text -> [executions, parameter hashes, call sites, dialect]
+        self._statements: dict[str, list[Any]] = {}
+        # (queryset line, path) -> [kind, relation label, loads, read]
+        self._eager: dict[tuple[str, str], list[Any]] = {}
+        self.track_eager = self.settings.detects("unused_eager")
+        if self.track_eager:
+            relations.track_eager_reads()
+        self.disabled = False
+        self.failed = False
+        self._finished = False
+        self._error_logged = False
+        self.findings: list[Finding] = []
+
+    # -- capture ----------------------------------------------------------------------------
+
+    def record(self, sql: str, params: Any, alias: str, vendor: str, duration_ns: int) -> None:
+        """Called by the execute wrapper after each query (never raises in warn/log mode)."""
+        if self.disabled or self._finished:
+            return
+        try:
+            self._queries += 1
+            self._queries_by_alias[alias] = self._queries_by_alias.get(alias, 0) + 1
+            if relations.uncounted.get():
+                return  # a framework cache filling itself (content types): bounded, not a loop
+            site, api, values, orm = callsite.locate()
+            template = relations.current_template.get()
+            field = relations.current_serializer_field.get()
+            relation = relations.current_relation.get()
+            op = relations.operation(relation, api, values, orm)
+            key = f"{site} [{op}]"
+            if template is not None:
+                key += f" [template {template[0]}:{template[1]}]"
+            if field is not None:
+                key += f" [serializer {field}]"
+            if relation is not None:
+                key += f" [relation {relation.key}]"
+            if key not in self._sites and len(self._sites) < _MAX_SITES:
+                self._sites[key] = _CallSiteInfo(
+                    template=f"{template[0]}:{template[1]}" if template else None,
+                    serializer_field=field,
+                    relation=relation,
+                    operation=op,
+                )
+            params_repr = repr(params)
+            dialect = _DIALECTS.get(vendor, "sqlite")
+            self._count_statement(sql, params_repr, site, dialect)
+            self._native.record(
+                sql,
+                params_repr,
+                dialect,
+                key,
+                duration_ns // 1000,
+                relation.label if relation else None,
+            )
+        except Exception:
+            self._fail()
+
+    def _count_statement(self, sql: str, params: str, site: str, dialect: str) -> None:
+        entry = self._statements.get(sql)
+        if entry is None:
+            if len(self._statements) >= _MAX_STATEMENTS:
+                return
+            entry = self._statements[sql] = [0, set(), set(), dialect]
+        entry[0] += 1
+        if len(entry[1]) < _MAX_PARAMS_PER_SQL:
+            entry[1].add(hash(params))
+        if len(entry[2]) < _MAX_PARAMS_PER_SQL:
+            entry[2].add(site)
+
+    # -- eager loading (opt-in "unused_eager") ------------------------------------------------
+
+    def eager_loaded(self, site: str, path: str, kind: str, label: str) -> None:
+        """The queryset built at ``site`` loaded ``path`` with ``select_related`` or
+        ``prefetch_related`` and rows came back for it (called by :mod:`relations`)."""
+        entry = self._eager.get((site, path))
+        if entry is None:
+            if len(self._eager) >= self.settings.max_groups:
+                return
+            entry = self._eager[(site, path)] = [kind, label, 0, False]
+        entry[2] += 1
+
+    def eager_used(self, site: str, path: str) -> None:
+        """``path`` (and so each of its parents) of the queryset built at ``site`` was read."""
+        while path:
+            entry = self._eager.get((site, path))
+            if entry is not None:
+                entry[3] = True
+            path = path.rpartition("__")[0]
+
+    def mark_failed(self) -> None:
+        """The unit of work failed (an error response, an exception): the code that would have
+        read the eager-loaded relations may not have run, so no unused-eager finding is made."""
+        self.failed = True
+
+    def _fail(self) -> None:
+        self.disabled = True
+        if self.mode == "raise":
+            raise
+        if not self._error_logged:
+            self._error_logged = True
+            logging.getLogger(self.settings.logger).exception(
+                "querysight: internal error; detection is off for scope %r", self.name
+            )
+
+    @property
+    def query_count(self) -> int:
+        return self._queries
+
+    def query_count_by_alias(self) -> dict[str, int]:
+        return dict(self._queries_by_alias)
+
+    def shapes(self) -> list[Shape]:
+        """Every query shape seen so far with its totals across call sites ("similar
+        queries"), most executed first."""
+        from . import _native
+
+        merged: dict[int, list[Any]] = {}
+        for sql, (count, params, sites, dialect) in self._statements.items():
+            fingerprint, text = _native.fingerprint(sql, dialect)
+            entry = merged.setdefault(fingerprint, [text, 0, set(), set()])
+            entry[1] += count
+            entry[2] |= {(sql, p) for p in params}
+            entry[3] |= sites
+        shapes = [
+            Shape(fingerprint=fp, sql=text, count=count, distinct_params=len(params), call_sites=len(sites))
+            for fp, (text, count, params, sites) in merged.items()
+        ]
+        shapes.sort(key=lambda s: -s.count)
+        return shapes
+
+    # -- results ----------------------------------------------------------------------------
+
+    def finish(self) -> list[Finding]:
+        """Ends detection and returns the findings (also kept on ``self.findings``). Calling it
+        again returns the same findings."""
+        if self._finished:
+            return self.findings
+        self._finished = True
+        if self.disabled and not self._queries:
+            return []
+        try:
+            groups = self._native.finish()
+        except Exception:
+            self._fail()
+            return []
+        findings = []
+        for group in groups:
+            finding = self._finding(group)
+            if finding is not None:
+                findings.append(finding)
+        findings.extend(self._unused_eager(findings))
+        self.findings = findings
+        return findings
+
+    def _finding(self, group: dict[str, Any]) -> Finding | None:
+        kind = group["kind"]
+        detect_key = "duplicates" if kind == "duplicate" else "n_plus_one"
+        if not self.settings.detects(detect_key):
+            return None
+        key = group["call_site"]
+        info = self._sites.get(key, _CallSiteInfo(None, None, None, "query"))
+        site = key.split(" [", 1)[0]
+        relation = info.relation
+        if relation is not None and self._allowed(relation):
+            return None
+        if any(fnmatch.fnmatch(site, pattern) for pattern in self.settings.allow_call_sites):
+            return None
+        if _ignored_inline(site, detect_key):
+            return None
+        finding = Finding(
+            kind=kind,
+            call_site=site,
+            count=int(group["count"]),
+            total_ms=group["total_duration_us"] / 1000.0,
+            sql=group["sql"],
+            example_sql=group["example"],
+            fingerprint=int(group["fingerprint"]),
+            relation=relation.label if relation else None,
+            relation_kind=relation.kind if relation else None,
+            path=relation.path if relation else None,
+            template=info.template,
+            serializer_field=info.serializer_field,
+            distinct_params=int(group.get("distinct_params", 0)),
+            origin=relation.origin.site if relation is not None and relation.origin is not None else None,
+            operation=info.operation,
+            prefetched=relation.prefetched if relation else False,
+        )
+        finding.fix = fixes.fix_for(finding, relation)
+        return finding
+
+    def _allowed(self, relation: relations.Relation) -> bool:
+        allow = self.settings.allow_relations
+        if _allowed_relation(relation.label, allow):
+            return True
+        return relation.field_label is not None and _allowed_relation(relation.field_label, allow)
+
+    def _unused_eager(self, findings: list[Finding]) -> list[Finding]:
+        """Eager loads registered with rows and never read, one finding per (queryset line,
+        path). A prefetch that a per-row call threw away is explained by that N+1 instead."""
+        if not self.track_eager or self.failed or not self.settings.detects("unused_eager"):
+            return []
+        defeated = {(f.origin, f.path) for f in findings if f.kind == "n_plus_one" and f.prefetched}
+        out = []
+        for (site, path), (kind, label, loads, used) in self._eager.items():
+            if used or (site, path) in defeated:
+                continue
+            if _allowed_relation(label, self.settings.allow_relations):
+                continue
+            if any(fnmatch.fnmatch(site, pattern) for pattern in self.settings.allow_call_sites):
+                continue
+            if _ignored_inline(site, "unused_eager"):
+                continue
+            finding = Finding(
+                kind="unused_eager",
+                call_site=site,
+                count=loads,
+                total_ms=0.0,
+                sql="",
+                example_sql="",
+                fingerprint=0,
+                relation=label,
+                relation_kind=kind,
+                path=path,
+                origin=site,
+                operation=kind,
+            )
+            finding.fix = fixes.fix_for(finding)
+            out.append(finding)
+        return out
+
+    def report(self, findings: list[Finding]) -> None:
+        """Acts on findings according to the mode."""
+        if not findings:
+            return
+        if self.mode == "raise":
+            raise NPlusOneError(findings)
+        if self.mode == "warn":
+            warnings.warn(format_findings(findings), QuerysightWarning, stacklevel=3)
+        else:
+            logger = logging.getLogger(self.settings.logger)
+            for finding in findings:
+                logger.warning("querysight: %s", finding.describe())
+
+
+def _allowed_relation(label: str, allow: tuple[str, ...]) -> bool:
+    short = label.split(".", 1)[1] if label.count(".") >= 2 else label
+    return any(fnmatch.fnmatch(label, p) or fnmatch.fnmatch(short, p) for p in allow)
+
+
+def _ignored_inline(site: str, detect_key: str) -> bool:
+    path, _, line = site.rpartition(":")
+    if not line.isdigit():
+        return False
+    match = _IGNORE.search(callsite.source_line(path, int(line)))
+    if match is None:
+        return False
+    codes = match.group("codes")
+    if not codes:
+        return True
+    wanted = {c.strip().replace("-", "_") for c in codes.split(",")}
+    # Accept the detection name (`duplicates`) and the finding kind (`duplicate`).
+    aliases = {"duplicates": {"duplicates", "duplicate"}, "n_plus_one": {"n_plus_one", "nplusone"}}
+    return bool(wanted & aliases.get(detect_key, {detect_key}))
+
+
+def current() -> Scope | None:
+    """The scope of the current context, if any."""
+    return _current.get()
+
+
+class scope:
+    """Watch a block of code: ``with querysight.scope() as s: ...``.
+
+    On exit the findings are in ``s.findings`` and are raised, warned or logged according to
+    ``mode`` (default: the ``QUERYSIGHT["MODE"]`` setting). Scopes nest: the inner scope sees
+    the queries of its block, the outer one does not see them twice.
+    """
+
+    def __init__(self, name: str = "scope", *, mode: str | None = None, threshold: int | None = None,
+                 report: bool = True) -> None:
+        overrides: dict[str, Any] = {}
+        if mode is not None:
+            overrides["mode"] = mode
+        if threshold is not None:
+            overrides["threshold"] = threshold
+        self._overrides = overrides
+        self._name = name
+        self._report = report
+        self.scope: Scope | None = None
+        self._tokens: list[contextvars.Token[Any]] = []
+
+    def __enter__(self) -> Scope:
+        from . import capture
+
+        capture.install()
+        self.scope = Scope(self._name, **self._overrides)
+        self._tokens = [_current.set(self.scope), relations.active.set(True)]
+        return self.scope
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        scope_, tokens = self.scope, self._tokens
+        relations.active.reset(tokens[1])
+        _current.reset(tokens[0])
+        if scope_ is None:
+            return
+        if exc_type is not None:
+            scope_.mark_failed()
+        findings = scope_.finish()
+        if self._report and exc_type is None:
+            scope_.report(findings)
+
+    async def __aenter__(self) -> Scope:
+        return self.__enter__()
+
+    async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        self.__exit__(exc_type, exc, tb)
+
+
+def iter_findings(findings: list[Finding], kind: str) -> Iterator[Finding]:
+    return (f for f in findings if f.kind == kind)
+
+
+def now_ns() -> int:
+    return time.perf_counter_ns()

@@ -1,0 +1,32 @@
+"""Fault injection for the reliability tests: a native detector whose ``record`` fails, put in
+place of ``querysight._native.Scope`` (the one call every recorded query makes)."""
+
+from querysight import _native
+
+
+class BrokenDetector:
+    """Wraps the real detector; ``record`` raises ``RuntimeError("querysight bug")``."""
+
+    real = _native.Scope
+    calls = 0
+
+    def __init__(self, **kwargs):
+        self._real = self.real(**kwargs)
+
+    def record(self, *args, **kwargs):
+        type(self).calls += 1
+        raise RuntimeError("querysight bug")
+
+    @property
+    def query_count(self):
+        return self._real.query_count
+
+    def finish(self):
+        return self._real.finish()
+
+
+def break_the_record_path(monkeypatch):
+    """Every scope created from now on (until monkeypatch undoes it) fails on its first query."""
+    BrokenDetector.calls = 0
+    monkeypatch.setattr(_native, "Scope", BrokenDetector)
+    return BrokenDetector
