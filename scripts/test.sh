@@ -85,6 +85,8 @@ trap 'bash scripts/pg.sh stop "$PGDIR"; rm -rf "$LOGS"' EXIT
 for series in "${DJANGO_SERIES[@]}"; do
   step "pytest tests/python with Django $series"
   ensure_venv "$series"
+  ".venvs/django-$series/bin/python" -m pip install -q --disable-pip-version-check --force-reinstall --no-deps "$WHEEL" \
+    || fail "could not install $WHEEL into .venvs/django-$series"
   rc=0
   ".venvs/django-$series/bin/python" -m pytest tests/python -q 2>&1 | tee "$LOGS/pytest-$series.log" || rc=$?
   case $rc in
@@ -95,8 +97,6 @@ for series in "${DJANGO_SERIES[@]}"; do
   passed=$(tail -n 1 "$LOGS/pytest-$series.log" | grep -Eo '[0-9]+ passed' | grep -Eo '[0-9]+' || echo 0)
   total_passed=$((total_passed + passed))
 
-  ".venvs/django-$series/bin/python" -m pip install -q --disable-pip-version-check --force-reinstall --no-deps "$WHEEL" \
-    || fail "could not install $WHEEL into .venvs/django-$series"
   for db in sqlite postgres; do
     step "runtime tests (tests/runtime) with Django $series on $db"
     rc=0
