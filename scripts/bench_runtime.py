@@ -44,9 +44,10 @@ caches per descriptor. Each tool's ratios are to the bare runs of its own proces
 Measure: CPU time (of the process, plus its PostgreSQL backend's from /proc), because wall time
 on a shared machine mostly measures the other processes; the median wall time is printed too.
 "ratio" is best CPU time / best bare CPU time (timeit's rule: the least disturbed run); "paired"
-is the median, and min-max, of the per-round ratios. A target missed by less than the noise floor
-(bare, again vs bare) is marked "within noise". Targets: querysight test mode <= 1.05x bare,
-production (sampling) <= 1.01x bare; for reference, prior art measured django-zeal at ~1.17x.
+is the median, and min-max, of the per-round ratios. A target is "ok" when both estimates meet
+it, "MISSED" when both miss it by more than the noise floor (how far "bare, again" is from 1),
+"within noise" otherwise. Targets: querysight test mode <= 1.05x bare, production (sampling)
+<= 1.01x bare; for reference, prior art measured django-zeal at ~1.17x.
 Also printed: querysight's overhead per query in microseconds. When a querysight target is
 clearly missed (or with --profile always), a cProfile run of test mode ranks what querysight adds
 per function (cProfile inflates small functions: read it for ranking, not for time).
@@ -62,7 +63,8 @@ built by `.venvs/tools/bin/maturin build --release -o target/wheels-release` (.v
 created with maturin when missing). The wheel is rebuilt and reinstalled when the source
 (python/querysight, crates/, Cargo.*, pyproject.toml) changed since the installed build, or with
 --rebuild. Then the script re-executes itself in .venvs/bench. A run takes ~10 minutes.
-Exit code: 0 targets hold, 1 a target missed or an assertion failed, 2 an error.
+Exit code: 0 no target clearly missed, 1 a target missed by more than the noise or an assertion
+failed, 2 an error.
 """
 
 from __future__ import annotations
@@ -266,9 +268,10 @@ def summarize(result: dict) -> dict[str, dict]:
     return out
 
 
-def print_table(db: str, results: dict[str, dict], args: argparse.Namespace) -> list[str]:
-    """Prints the table of one database; returns the targets missed (and failed assertions)."""
-    failures: list[str] = []
+def print_table(db: str, results: dict[str, dict], args: argparse.Namespace,
+                failures: list[str], inconclusive: list[str]) -> None:
+    """Prints the table of one database; appends the targets missed (and failed assertions)
+    to ``failures``, the targets neither clearly met nor clearly missed to ``inconclusive``."""
     title = {"sqlite": "SQLite (in memory)", "postgres": "PostgreSQL (Unix socket, fsync off)"}[db]
     qs = results.get("querysight", {})
     queries = qs.get("queries", {}).get("bare") if "error" not in qs else None
@@ -293,15 +296,21 @@ def print_table(db: str, results: dict[str, dict], args: argparse.Namespace) -> 
             print(f"{label}: could not run with Django 5.2 here: {res['error']}")
             continue
         rows = summarize(res)
-        noise = abs(rows["bare2"]["ratio"] - 1.0) if "bare2" in rows else 0.0
+        noise = 0.0
+        if "bare2" in rows:
+            noise = max(abs(rows["bare2"]["ratio"] - 1.0), abs(rows["bare2"]["paired"] - 1.0))
 
-        def verdict(what: str, ratio: float, limit: float) -> str:
-            if ratio <= limit:
+        def verdict(what: str, row: dict, limit: float) -> str:
+            """ok when both estimates hold; MISSED when both miss by more than the noise floor."""
+            if row["ratio"] <= limit and row["paired"] <= limit:
                 return "ok"
-            near = ratio - noise <= limit
-            failures.append(f"{db}: querysight {what} {ratio:.3f}x > {limit}x"
-                            + (f" (within the noise floor, +-{noise:.1%})" if near else ""))
-            return "MISSED (within noise)" if near else "MISSED"
+            low = min(row["ratio"], row["paired"])
+            if low - noise > limit:
+                failures.append(f"{db}: querysight {what} {row['ratio']:.3f}x (paired {row['paired']:.3f}x) > {limit}x")
+                return "MISSED"
+            inconclusive.append(f"{db}: querysight {what} {row['ratio']:.3f}x (paired {row['paired']:.3f}x) vs "
+                                f"{limit}x: within the noise floor (+-{noise:.1%})")
+            return "within noise"
 
         for name, row in rows.items():
             if tool != "querysight" and name == "bare":
@@ -312,9 +321,9 @@ def print_table(db: str, results: dict[str, dict], args: argparse.Namespace) -> 
                     title_ = title_.replace(" (", f" {res['version']} (", 1)
             target = ""
             if name == "qs_test":
-                target = f"<= {TARGET_TEST:.2f}x  {verdict('test mode', row['ratio'], TARGET_TEST)}"
+                target = f"<= {TARGET_TEST:.2f}x  {verdict('test mode', row, TARGET_TEST)}"
             elif name == "qs_prod":
-                target = f"<= {TARGET_PROD:.2f}x  {verdict('production', row['ratio'], TARGET_PROD)}"
+                target = f"<= {TARGET_PROD:.2f}x  {verdict('production', row, TARGET_PROD)}"
             elif name == "zeal":
                 target = f"(prior art: ~{ZEAL_PRIOR_ART:.2f}x)"
             paired = f"{row['paired']:>6.3f}x {row['lo']:.3f}-{row['hi']:.3f}" if name != "bare" else ""
@@ -363,7 +372,6 @@ def print_table(db: str, results: dict[str, dict], args: argparse.Namespace) -> 
             f = res["facts"]
             example = f"; e.g. {f['example']}" if f["findings"] else ""
             print(f"  nplusone: {f['findings']} notifications{example}; swapped out for bare: {f['patches']}")
-    return failures
 
 
 def driver(args: argparse.Namespace) -> int:
@@ -373,13 +381,15 @@ def driver(args: argparse.Namespace) -> int:
 
     dbs = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     load = os.getloadavg()
+    source = STAMP.read_text().strip()[:12] if STAMP.exists() else "?"
     print(f"querysight runtime benchmark: Python {sys.version.split()[0]}, Django {django.get_version()}, "
-          f"querysight from {Path(querysight.__file__).parent} (source {STAMP.read_text().strip()[:12] if STAMP.exists() else '?'}), "
+          f"querysight from {Path(querysight.__file__).parent} (source {source}), "
           f"{os.cpu_count()} CPUs, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     if STAMP.exists() and STAMP.read_text().strip() != source_hash():
         print("warning: the source changed since the installed querysight wheel was built; "
               "run with the system python3 (or --rebuild) to rebuild it")
     failures: list[str] = []
+    inconclusive: list[str] = []
     for db in dbs:
         env = dict(os.environ)
         pg_dir = None
@@ -394,8 +404,8 @@ def driver(args: argparse.Namespace) -> int:
             for tool in TOOLS:
                 log(f"[{db}] {tool} ...")
                 results[tool] = run_worker(tool, db, args, env)
-            failures += print_table(db, results, args)
-            missed = [f for f in failures if f.startswith(f"{db}: querysight") and "x >" in f and "noise" not in f]
+            print_table(db, results, args, failures, inconclusive)
+            missed = [f for f in failures if f.startswith(f"{db}: querysight") and "x >" in f]
             if args.profile == "always" or (args.profile == "auto" and missed):
                 log(f"[{db}] profiling querysight test mode ...")
                 prof = run_worker("querysight", db, args, env, profile=True)
@@ -405,10 +415,12 @@ def driver(args: argparse.Namespace) -> int:
             if pg_dir:
                 subprocess.run(["bash", str(ROOT / "scripts" / "pg.sh"), "stop", pg_dir], env=env)
     print()
+    if inconclusive:
+        print("INCONCLUSIVE (rerun on a quieter machine or with more --rounds):\n  " + "\n  ".join(inconclusive))
     if failures:
         print("MISSED / FAILED:\n  " + "\n  ".join(failures))
         return 1
-    print("all querysight targets hold")
+    print("no querysight target clearly missed" if inconclusive else "all querysight targets hold")
     return 0
 
 
@@ -657,7 +669,8 @@ class Workload:
             tags = self.Tag.objects.bulk_create(self.Tag(name=f"tag {i}") for i in range(TAGS))
             through = self.Book.tags.through
             through.objects.bulk_create(
-                through(book=b, tag=tags[(k * 7 + j) % TAGS]) for k, b in enumerate(books) for j in range(TAGS_PER_BOOK))
+                through(book=b, tag=tags[(k * 7 + j) % TAGS])
+                for k, b in enumerate(books) for j in range(TAGS_PER_BOOK))
             self.Review.objects.bulk_create(
                 self.Review(book=b, stars=1 + (k + j) % 5) for k, b in enumerate(books) for j in range(2))
         self.pub_ids = [p.pk for p in pubs]
@@ -684,7 +697,8 @@ class Workload:
 
         author = self.Author.objects.get(pk=aid)
         total = len(author.name)
-        books = list(Book.objects.filter(author__publisher_id=pid).select_related("author__publisher").order_by("pk")[:20])
+        books = list(
+            Book.objects.filter(author__publisher_id=pid).select_related("author__publisher").order_by("pk")[:20])
         for book in books:
             total += len(book.title) + len(book.author.name) + len(book.author.publisher.name)
         authors = list(
@@ -933,7 +947,8 @@ def worker(args: argparse.Namespace) -> int:
         with connection.cursor() as cursor:
             cursor.execute("SHOW server_version")
             server = f"PostgreSQL {cursor.fetchone()[0]}, psycopg {__import__('psycopg').__version__}"
-    result = {"times": times, "cpu": cpu_times, "queries": queries, "facts": dict(facts), "version": version, "server_version": server}
+    result = {"times": times, "cpu": cpu_times, "queries": queries, "facts": dict(facts), "version": version,
+              "server_version": server}
     Path(args.out).write_text(json.dumps(result))
     return 0
 

@@ -457,15 +457,7 @@ impl Walker<'_> {
                 None => self.eval_comprehension(&c.generators, &[&c.value]),
             },
             Expr::Lambda(lambda) => {
-                let params = lambda
-                    .parameters
-                    .as_ref()
-                    .map(|p| crate::facts::param_names(p))
-                    .unwrap_or_default();
-                let saved = self.snapshot(&params);
-                for p in &params {
-                    self.env.remove(p);
-                }
+                let (_, saved) = self.shadow_lambda_params(lambda);
                 self.eval(&lambda.body);
                 self.restore(&saved);
                 Vec::new()
@@ -528,13 +520,12 @@ impl Walker<'_> {
         }
     }
 
-    /// Evaluates a lambda's body with its first parameter bound to the elements of `iter`
-    /// (`sorted(qs, key=lambda b: ...)`, `map(lambda b: ..., qs)`).
-    fn eval_lambda_over(&mut self, lambda: &Expr, iter: &[Chain], iter_range: TextRange) {
-        let Expr::Lambda(lambda) = lambda else {
-            self.eval(lambda);
-            return;
-        };
+    /// Unbinds a lambda's parameter names for its body; returns them and the bindings to
+    /// restore afterwards.
+    fn shadow_lambda_params(
+        &mut self,
+        lambda: &ast::ExprLambda,
+    ) -> (Vec<String>, Vec<(String, Option<Vec<Chain>>)>) {
         let params = lambda
             .parameters
             .as_ref()
@@ -544,6 +535,17 @@ impl Walker<'_> {
         for p in &params {
             self.env.remove(p);
         }
+        (params, saved)
+    }
+
+    /// Evaluates a lambda's body with its first parameter bound to the elements of `iter`
+    /// (`sorted(qs, key=lambda b: ...)`, `map(lambda b: ..., qs)`).
+    fn eval_lambda_over(&mut self, lambda: &Expr, iter: &[Chain], iter_range: TextRange) {
+        let Expr::Lambda(lambda) = lambda else {
+            self.eval(lambda);
+            return;
+        };
+        let (params, saved) = self.shadow_lambda_params(lambda);
         if let Some(first) = params.first() {
             self.env.insert(
                 first.clone(),
