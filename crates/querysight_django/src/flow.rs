@@ -20,6 +20,8 @@ const MAX_ALTERNATIVES: usize = 4;
 const MAX_STEPS: usize = 24;
 
 type Env = FxHashMap<String, Vec<Chain>>;
+/// Bindings saved by [`Walker::snapshot`], to put back with [`Walker::restore`].
+type Saved = Vec<(String, Option<Vec<Chain>>)>;
 
 /// Analyses the body of `decl` (or the module body for index 0).
 pub fn analyze_function(
@@ -499,7 +501,7 @@ impl Walker<'_> {
     }
 
     /// The current bindings of `names`.
-    fn snapshot(&self, names: &[String]) -> Vec<(String, Option<Vec<Chain>>)> {
+    fn snapshot(&self, names: &[String]) -> Saved {
         names
             .iter()
             .map(|n| (n.clone(), self.env.get(n).cloned()))
@@ -507,7 +509,7 @@ impl Walker<'_> {
     }
 
     /// Puts bindings back as [`Self::snapshot`] took them.
-    fn restore(&mut self, saved: &[(String, Option<Vec<Chain>>)]) {
+    fn restore(&mut self, saved: &Saved) {
         for (name, value) in saved {
             match value {
                 Some(chains) => {
@@ -522,10 +524,7 @@ impl Walker<'_> {
 
     /// Unbinds a lambda's parameter names for its body; returns them and the bindings to
     /// restore afterwards.
-    fn shadow_lambda_params(
-        &mut self,
-        lambda: &ast::ExprLambda,
-    ) -> (Vec<String>, Vec<(String, Option<Vec<Chain>>)>) {
+    fn shadow_lambda_params(&mut self, lambda: &ast::ExprLambda) -> (Vec<String>, Saved) {
         let params = lambda
             .parameters
             .as_ref()
