@@ -53,13 +53,23 @@ def _is_library(code: CodeType) -> bool:
     return result
 
 
+_DISPLAY: dict[str, str] = {}
+
+
 def display_path(filename: str) -> str:
-    """A path relative to the working directory when it is below it."""
+    """A path relative to the working directory when it is below it (cached per file:
+    ``os.path.relpath`` costs more than the rest of a query's bookkeeping)."""
+    cached = _DISPLAY.get(filename)
+    if cached is not None:
+        return cached
     try:
         rel = os.path.relpath(filename, _RELATIVE_TO)
     except ValueError:
-        return filename
-    return filename if rel.startswith("..") else rel
+        rel = filename
+    result = filename if rel.startswith("..") else rel
+    if len(_DISPLAY) < 100_000:
+        _DISPLAY[filename] = result
+    return result
 
 
 def find_frame(start: FrameType | None = None) -> FrameType | None:
