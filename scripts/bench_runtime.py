@@ -827,7 +827,12 @@ def worker(args: argparse.Namespace) -> int:
     import gc
     import logging
 
-    sys.path.insert(0, write_app())
+    import atexit
+    import shutil
+
+    app_dir = write_app()
+    atexit.register(shutil.rmtree, app_dir, True)
+    sys.path.insert(0, app_dir)
     configure(args.db)
     import django
 

@@ -395,7 +395,12 @@ def _tagging_factory(factory: Callable[..., type], describe: Callable[..., tuple
             origin, parent, via_join = _tag_of(instance)
             label, declared = _labels_for(instance, model, accessor)
             outer = current_relation.get()
-            query = queryset.query  # applies a deferred filter: the base is complete
+            # `queryset.query` would apply Django's deferred filter (it is deferred because a
+            # prefetch never runs it): count its lookups instead, and tag the inner query,
+            # which the deferred filter extends in place.
+            query = queryset._query
+            deferred = getattr(queryset, "_deferred_filter", None)
+            pending = len(deferred[1]) + len(deferred[2]) if deferred else 0
             relation = Relation(
                 label,
                 "many",
@@ -404,7 +409,7 @@ def _tagging_factory(factory: Callable[..., type], describe: Callable[..., tuple
                 via_join,
                 declared,
                 prefetched=outer is not None and outer.kind == "prefetch",
-                base_where=len(query.where.children),
+                base_where=len(query.where.children) + pending,
             )
             setattr(query, _REL_TAG, relation)
 
