@@ -16,10 +16,9 @@ import contextvars
 import fnmatch
 import logging
 import re
-import time
 import warnings
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 from . import callsite, fixes, relations
 from .conf import Settings, get_settings
@@ -476,11 +475,3 @@ class scope:
 
     async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         self.__exit__(exc_type, exc, tb)
-
-
-def iter_findings(findings: list[Finding], kind: str) -> Iterator[Finding]:
-    return (f for f in findings if f.kind == kind)
-
-
-def now_ns() -> int:
-    return time.perf_counter_ns()
