@@ -84,10 +84,17 @@ def find_frame(start: FrameType | None = None) -> FrameType | None:
 
 def call_site(start: FrameType | None = None) -> str:
     """``path:line`` of the first application frame, or ``<unknown>``."""
-    frame = find_frame(start if start is not None else sys._getframe(2))
-    if frame is None:
-        return "<unknown>"
-    return f"{display_path(frame.f_code.co_filename)}:{frame.f_lineno}"
+    frame = start if start is not None else sys._getframe(2)
+    info = _INFO
+    while frame is not None:
+        code = frame.f_code
+        bits = info.get(code)
+        if bits is None:
+            bits = _frame_info(code)
+        if bits & APP:
+            return f"{_PATHS[code]}:{frame.f_lineno}"
+        frame = frame.f_back
+    return "<unknown>"
 
 
 # What a library frame tells about the query below it (bits, cached per code object). Which
@@ -95,18 +102,30 @@ def call_site(start: FrameType | None = None) -> str:
 API = 1  # an entry point the application called: its name is the operation (count, first...)
 ORM = 2  # the ORM built the SQL (else a raw cursor)
 VALUES = 4  # rows come back as dicts or tuples; ``VALUE_KINDS`` names them
+APP = 8  # an application frame: the call site
 VALUE_KINDS: dict[str, str] = {}
 classify: Callable[[CodeType], int] = lambda code: 0
-_KINDS: dict[CodeType, int] = {}
+
+# code object -> bits above; application code objects -> their display path. One dict look-up
+# per frame on the per-query path (bounded: past the cap, frames are classified every time).
+_INFO: dict[CodeType, int] = {}
+_PATHS: dict[CodeType, str] = {}
 
 
-def _kind(code: CodeType) -> int:
-    kind = _KINDS.get(code)
-    if kind is None:
-        kind = classify(code)
-        if len(_KINDS) < 100_000:
-            _KINDS[code] = kind
-    return kind
+def _frame_info(code: CodeType) -> int:
+    bits = APP if not _is_library(code) else classify(code)
+    if len(_INFO) >= 100_000:  # bounded: start over rather than grow
+        reset_caches()
+    if bits & APP:
+        _PATHS[code] = display_path(code.co_filename)
+    _INFO[code] = bits
+    return bits
+
+
+def reset_caches() -> None:
+    """Forget the per-code-object classification (after :data:`classify` changes)."""
+    _INFO.clear()
+    _PATHS.clear()
 
 
 def locate(start: FrameType | None = None) -> tuple[str, str | None, str | None, bool]:
@@ -114,22 +133,26 @@ def locate(start: FrameType | None = None) -> tuple[str, str | None, str | None,
     the caller's caller): the first application frame; the outermost entry point the
     application called (``count``, ``first``, ``__iter__``...); ``values``/``values_list``
     when rows are dicts or tuples; whether the ORM built the SQL (else a raw cursor). One walk
-    of the stack, each frame classified once per code object (by :data:`classify`)."""
+    of the stack, one dict look-up per frame (each code object classified once, by
+    :data:`classify`)."""
     frame = start if start is not None else sys._getframe(2)
     api: str | None = None
     values: str | None = None
     orm = False
+    info = _INFO
     while frame is not None:
         code = frame.f_code
-        if not _is_library(code):
-            return f"{display_path(code.co_filename)}:{frame.f_lineno}", api, values, orm
-        kind = _kind(code)
-        if kind:
-            if kind & API:
+        bits = info.get(code)
+        if bits is None:
+            bits = _frame_info(code)
+        if bits:
+            if bits & APP:
+                return f"{_PATHS[code]}:{frame.f_lineno}", api, values, orm
+            if bits & API:
                 api = code.co_name
-            elif kind & ORM:
+            elif bits & ORM:
                 orm = True
-            elif kind & VALUES:
+            elif bits & VALUES:
                 values = VALUE_KINDS.get(getattr(code, "co_qualname", ""))
         frame = frame.f_back
     return "<unknown>", api, values, orm

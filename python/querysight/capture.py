@@ -26,6 +26,9 @@ from .scope import _current
 
 _lock = threading.Lock()
 _installed = False
+# Threads whose existing connections were wrapped: connections opened later are wrapped by the
+# `connection_created` signal, so one pass per thread suffices (scopes start often).
+_thread_wrapped = threading.local()
 
 _ignored: contextvars.ContextVar[bool] = contextvars.ContextVar("querysight_ignored", default=False)
 
@@ -118,8 +121,11 @@ def wrap_all() -> None:
 
 
 def install() -> None:
-    """Installs capture once per process; wraps this thread's connections every call."""
+    """Installs capture once per process; wraps this thread's connections once per thread
+    (connections opened later are wrapped when Django opens them)."""
     global _installed
+    if _installed and getattr(_thread_wrapped, "done", False):
+        return
     with _lock:
         if not _installed:
             from django.db.backends.signals import connection_created
@@ -128,3 +134,4 @@ def install() -> None:
             connection_created.connect(_on_connection_created, dispatch_uid="querysight_capture")
             _installed = True
     wrap_all()
+    _thread_wrapped.done = True

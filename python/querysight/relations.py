@@ -247,7 +247,7 @@ def _tagged_rows(queryset: Any, rows: Iterator[Any]) -> Iterator[Any]:
         yield from rows
         return
     query = queryset._query
-    tag_relation = query.__dict__.get(_REL_TAG)
+    tag_relation = _relation_tag(query)
     fresh = False
     if relation is not None:  # a prefetch query
         origin, path, via_join = relation.origin, relation.path, relation.via_join
@@ -270,15 +270,26 @@ def _tagged_rows(queryset: Any, rows: Iterator[Any]) -> Iterator[Any]:
     tag = (origin, path, via_join)
     # One row ahead: whether a second row exists is known before the first is handed out,
     # so a loop under .iterator() is a loop from its first row.
-    for following in iterator:
-        if fresh:
+    if fresh:
+        try:
+            following = next(iterator)
+        except StopIteration:
+            pass
+        else:
             origin.multi = True
-        _set_tag(current, tag)
+            current._state.querysight = tag
+            if selected:
+                _tag_selected(current, selected, origin, path, via_join, seen)
+            yield current
+            current = following
+    # ModelIterable rows are model instances: `_state` is always there (`_ROW_TAG`).
+    for following in iterator:
+        current._state.querysight = tag
         if selected:
             _tag_selected(current, selected, origin, path, via_join, seen)
         yield current
         current = following
-    _set_tag(current, tag)
+    current._state.querysight = tag
     if selected:
         _tag_selected(current, selected, origin, path, via_join, seen)
     yield current
@@ -382,6 +393,43 @@ def track_eager_reads() -> None:
     _eager_reads_installed = True
 
 
+class _PendingRelation:
+    """A related manager's relation, described when its query runs (see ``tag`` below)."""
+
+    __slots__ = ("accessor", "base_where", "instance", "model", "prefetched")
+
+    def __init__(self, instance: Any, model: Any, accessor: str, prefetched: bool, base_where: int) -> None:
+        self.instance = instance
+        self.model = model
+        self.accessor = accessor
+        self.prefetched = prefetched
+        self.base_where = base_where
+
+    def resolve(self) -> Relation:
+        instance = self.instance
+        origin, parent, via_join = _tag_of(instance)
+        label, declared = _labels_for(instance, self.model, self.accessor)
+        return Relation(
+            label,
+            "many",
+            _join(parent, self.accessor),
+            origin,
+            via_join,
+            declared,
+            prefetched=self.prefetched,
+            base_where=self.base_where,
+        )
+
+
+def _relation_tag(query: Any) -> Relation | None:
+    """The related-manager relation a query was tagged with, if any."""
+    tag = query.__dict__.get(_REL_TAG)
+    if tag.__class__ is _PendingRelation:
+        tag = tag.resolve()
+        query.__dict__[_REL_TAG] = tag
+    return tag
+
+
 def _tagging_factory(factory: Callable[..., type], describe: Callable[..., tuple[Any, str]]) -> Callable[..., type]:
     @functools.wraps(factory)
     def make(*args: Any, **kwargs: Any) -> type:
@@ -391,27 +439,23 @@ def _tagging_factory(factory: Callable[..., type], describe: Callable[..., tuple
         original_get_queryset = cls.get_queryset
 
         def tag(self: Any, queryset: Any) -> None:
-            instance = self.instance
-            origin, parent, via_join = _tag_of(instance)
-            label, declared = _labels_for(instance, model, accessor)
-            outer = current_relation.get()
+            # Only what cannot be read later is read now (a prefetch makes one manager per
+            # row and most of their querysets never run): the Relation is built by
+            # _relation_tag when the query executes or yields rows.
             # `queryset.query` would apply Django's deferred filter (it is deferred because a
             # prefetch never runs it): count its lookups instead, and tag the inner query,
             # which the deferred filter extends in place.
             query = queryset._query
             deferred = getattr(queryset, "_deferred_filter", None)
             pending = len(deferred[1]) + len(deferred[2]) if deferred else 0
-            relation = Relation(
-                label,
-                "many",
-                _join(parent, accessor),
-                origin,
-                via_join,
-                declared,
-                prefetched=outer is not None and outer.kind == "prefetch",
-                base_where=len(query.where.children) + pending,
+            outer = current_relation.get()
+            query.__dict__[_REL_TAG] = _PendingRelation(
+                self.instance,
+                model,
+                accessor,
+                outer is not None and outer.kind == "prefetch",
+                len(query.where.children) + pending,
             )
-            setattr(query, _REL_TAG, relation)
 
         def _apply_rel_filters(self: Any, queryset: Any) -> Any:
             queryset = original_filters(self, queryset)
@@ -583,11 +627,11 @@ def _patch_compiler() -> None:
         if not active.get():
             return original(self, *args, **kwargs)
         query = self.query
-        relation = query.__dict__.get(_REL_TAG)
+        relation = _relation_tag(query)
         filters = query
         if relation is None:
             filters = query.__dict__.get("inner_query")  # an aggregate over a subquery
-            relation = filters.__dict__.get(_REL_TAG) if filters is not None else None
+            relation = _relation_tag(filters) if filters is not None else None
             if relation is None:
                 return original(self, *args, **kwargs)
         relation = _describe_call(filters, query, relation)
@@ -766,4 +810,5 @@ def install() -> None:
     _patch_drf()
     callsite.VALUE_KINDS.update(_VALUE_ITERABLES)
     callsite.classify = _frame_classifier()
+    callsite.reset_caches()
     _installed = True

@@ -16,6 +16,22 @@ pub enum Callee {
     Function(String),
     /// `self.name(...)` inside class `class` (qualified): found through the class hierarchy.
     Method { class: String, name: String },
+    /// Code that is not a Python function of the project but runs like one: a template, a
+    /// serializer, an admin changelist (built by [`crate::synth`]).
+    Synthetic(SynthKey),
+}
+
+/// Names a synthetic function (see [`Callee::Synthetic`]).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum SynthKey {
+    /// A template by its Django name (`shop/book_list.html`); parameters are its context
+    /// variables, passed by keyword.
+    Template(String),
+    /// The template a class-based view renders (qualified class name): resolved through
+    /// `template_name` or Django's default name once the project is known.
+    ViewTemplate(String),
+    /// A DRF serializer class (qualified): parameter 0 is the instance it serializes.
+    Serializer(String),
 }
 
 /// Which parameter of the callee an argument binds to.
@@ -92,6 +108,10 @@ pub enum Step {
     },
     /// `str(value)`, `f"{value}"`, `"%s" % value`: calls `__str__`.
     Str { range: TextRange },
+    /// A template (or DRF `source=`) lookup `value.name`: an attribute, called when it is a
+    /// method (Django's `Variable._resolve_lookup`): `all`/`count` on a related manager,
+    /// a model method, a property.
+    Lookup { name: String, range: TextRange },
 }
 
 impl Step {
@@ -103,7 +123,8 @@ impl Step {
             | Step::Eval { range }
             | Step::Index { range, .. }
             | Step::Invoke { range, .. }
-            | Step::Str { range } => *range,
+            | Step::Str { range }
+            | Step::Lookup { range, .. } => *range,
         }
     }
 }

@@ -14,6 +14,8 @@ use crate::chain::{
 };
 use crate::facts::{FunctionDecl, ModuleFacts};
 
+mod context;
+
 /// At most this many alternatives per variable.
 const MAX_ALTERNATIVES: usize = 4;
 /// Chains longer than this are not extended (keeps pathological code linear).
@@ -38,6 +40,8 @@ pub fn analyze_function(
         env: Env::default(),
         facts: FunctionFacts::default(),
         loop_stack: Vec::new(),
+        contexts: FxHashMap::default(),
+        function_name: &decl.name,
     };
     for (i, name) in decl.params.iter().enumerate() {
         walker.env.insert(
@@ -54,6 +58,26 @@ pub fn analyze_function(
     walker.facts
 }
 
+/// The chains of one expression outside any function (a class attribute such as
+/// `queryset = Book.objects.select_related("author")`).
+pub fn eval_detached(
+    module: &ModuleFacts,
+    top_level: &rustc_hash::FxHashSet<String>,
+    expr: &Expr,
+) -> Vec<Chain> {
+    let mut walker = Walker {
+        module,
+        top_level,
+        class: None,
+        env: Env::default(),
+        facts: FunctionFacts::default(),
+        loop_stack: Vec::new(),
+        contexts: FxHashMap::default(),
+        function_name: "",
+    };
+    walker.eval_quiet(expr)
+}
+
 struct Walker<'a> {
     module: &'a ModuleFacts,
     /// Names defined at the module's top level (functions, classes, `get_model` aliases).
@@ -62,6 +86,9 @@ struct Walker<'a> {
     env: Env,
     facts: FunctionFacts,
     loop_stack: Vec<u32>,
+    /// Variables holding a template context under construction ([`context`]).
+    contexts: FxHashMap<String, context::ContextEntries>,
+    function_name: &'a str,
 }
 
 fn push_alternatives(into: &mut Vec<Chain>, from: Vec<Chain>) {
@@ -107,6 +134,8 @@ impl Walker<'_> {
                 let value = self.eval(&assign.value);
                 for target in &assign.targets {
                     self.bind(target, value.clone());
+                    self.bind_context(target, &assign.value);
+                    self.store_context_item(target, &value);
                 }
             }
             Stmt::AnnAssign(assign) => {
@@ -119,10 +148,16 @@ impl Walker<'_> {
                 self.eval(&assign.value);
             }
             Stmt::Expr(expr) => {
+                if let Expr::Call(call) = &*expr.value {
+                    if self.update_context(call) {
+                        return;
+                    }
+                }
                 self.eval(&expr.value);
             }
             Stmt::Return(ret) => {
                 if let Some(value) = &ret.value {
+                    self.return_context(value);
                     let chains = self.eval(value);
                     for c in chains {
                         if !self.facts.returns.contains(&c)
@@ -623,6 +658,9 @@ impl Walker<'_> {
     }
 
     fn eval_call(&mut self, call: &ast::ExprCall, record_top: bool) -> Vec<Chain> {
+        if self.render_call(call) {
+            return Vec::new();
+        }
         let range = call.range();
         let args = &call.arguments;
         // Builtins and Django shortcuts that take the rows as an argument.

@@ -158,6 +158,9 @@ pub struct Project {
     /// Module name -> import map, for re-export resolution.
     module_imports: FxHashMap<String, crate::imports::ImportMap>,
     pub auth_user_model: String,
+    /// Templates, serializers and other synthetic functions ([`crate::synth`]), filled after
+    /// [`Project::build`].
+    pub synthetic: FxHashMap<crate::chain::SynthKey, FuncId>,
 }
 
 const DJANGO_MODEL_BASES: &[&str] = &["django.db.models.Model", "django.db.models.base.Model"];

@@ -12,6 +12,7 @@
 //!    and yields [`Event`]s: a query per row, with the relation and the fix.
 
 pub mod chain;
+pub mod classbody;
 pub mod config;
 pub mod contrib;
 pub mod eager;
@@ -41,14 +42,7 @@ pub fn collect_facts(file: FileId, module: &str, is_package: bool, ast: &ModModu
 /// body). Needs only the module's own facts: names of other modules are resolved in phase 4, so
 /// phases 1 and 3 share one parse.
 pub fn analyze_module(module: &ModuleFacts, ast: &ModModule) -> Vec<(FuncId, FunctionFacts)> {
-    let mut top_level: rustc_hash::FxHashSet<String> = module
-        .functions
-        .iter()
-        .filter(|d| d.class.is_none())
-        .map(|d| d.name.clone())
-        .collect();
-    top_level.extend(module.classes.iter().map(|c| c.name.clone()));
-    top_level.extend(module.model_aliases.iter().map(|(name, _)| name.clone()));
+    let top_level = top_level_names(module);
     let mut out = Vec::with_capacity(module.functions.len());
     let module_decl = &module.functions[0];
     out.push((
@@ -73,6 +67,28 @@ pub fn analyze_module(module: &ModuleFacts, ast: &ModModule) -> Vec<(FuncId, Fun
         index += 1;
     });
     out
+}
+
+/// Names defined at a module's top level: functions, classes, `get_model` aliases.
+fn top_level_names(module: &ModuleFacts) -> rustc_hash::FxHashSet<String> {
+    let mut top_level: rustc_hash::FxHashSet<String> = module
+        .functions
+        .iter()
+        .filter(|d| d.class.is_none())
+        .map(|d| d.name.clone())
+        .collect();
+    top_level.extend(module.classes.iter().map(|c| c.name.clone()));
+    top_level.extend(module.model_aliases.iter().map(|(name, _)| name.clone()));
+    top_level
+}
+
+/// Phase 3 for the declarative class bodies of one parsed module (views, serializers, admin;
+/// see [`classbody`]).
+pub fn analyze_classes(module: &ModuleFacts, ast: &ModModule) -> classbody::ModuleClasses {
+    let top_level = top_level_names(module);
+    classbody::collect(module, &ast.body, &mut |expr| {
+        flow::eval_detached(module, &top_level, expr)
+    })
 }
 
 /// Phase 4: every event of the project, deduplicated, in a stable order.

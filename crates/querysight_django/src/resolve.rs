@@ -473,6 +473,7 @@ impl<'a> Resolver<'a> {
                     .is_some_and(|d| d.is_staticmethod);
                 (func, u16::from(!is_static))
             }
+            Callee::Synthetic(key) => (*self.project.synthetic.get(key)?, 0),
         };
         let param = match arg {
             ArgRef::Receiver => 0,
@@ -575,7 +576,7 @@ impl<'a> Resolver<'a> {
                 related.push((access, "the query runs here".to_string()));
                 (call, related)
             }
-            None => (access, Vec::new()),
+            None => (access, ctx.related.clone()),
         };
         let key = (at, format!("{kind:?}{}", ctx.uncertain));
         if !self.seen.insert(key) {
@@ -619,7 +620,43 @@ impl<'a> Resolver<'a> {
         format!("{}.{}", self.project.model(model).name, accessor)
     }
 
+    /// What a template lookup `value.name` does on this value: Django calls it when it is
+    /// callable (`Variable._resolve_lookup`).
+    fn lookup_as(&self, value: &Val, name: &str, range: TextRange) -> Step {
+        let call = match value {
+            Val::Mgr(_) | Val::Qs(_) => true,
+            Val::Obj(obj) => {
+                let model = self.project.model(obj.model);
+                !model.relations.contains_key(name)
+                    && !obj.state.to_attr.contains_key(name)
+                    && self
+                        .project
+                        .model_method(obj.model, name)
+                        .and_then(|f| self.project.decls.get(&f))
+                        .is_some_and(|d| !d.is_property)
+            }
+            _ => false,
+        };
+        if call {
+            Step::Call {
+                name: name.to_string(),
+                args: Vec::new(),
+                kwargs: Vec::new(),
+                range,
+            }
+        } else {
+            Step::Attr {
+                name: name.to_string(),
+                range,
+            }
+        }
+    }
+
     fn step(&mut self, value: Val, step: &Step, rest: &[Step], ctx: &mut Ctx) -> Val {
+        if let Step::Lookup { name, range } = step {
+            let step = self.lookup_as(&value, name, *range);
+            return self.step(value, &step, rest, ctx);
+        }
         match value {
             Val::Unknown => Val::Unknown,
             Val::ModelClass(model) => self.step_model_class(model, step, ctx),
@@ -1472,13 +1509,18 @@ impl<'a> Resolver<'a> {
             file: ctx.file,
             range,
         };
-        let name = self.project.decls.get(&func).map_or_else(
-            || "function()".to_string(),
+        let decl = self.project.decls.get(&func);
+        // Synthetic functions (templates, serializers) are named `<kind> name`.
+        let synthetic = decl.is_some_and(|d| d.qualname.starts_with('<'));
+        let name = decl.map_or_else(
+            || "calls `function()`".to_string(),
             |d| {
-                if d.is_property {
-                    d.name.clone()
+                if synthetic {
+                    d.qualname.clone()
+                } else if d.is_property {
+                    format!("calls `{}`", d.name)
                 } else {
-                    format!("{}()", d.name)
+                    format!("calls `{}()`", d.name)
                 }
             },
         );
@@ -1486,11 +1528,13 @@ impl<'a> Resolver<'a> {
         inner.file = func.file;
         inner.depth += 1;
         inner.stack.push((func, param));
-        if per_row && inner.report_at.is_none() {
+        // A template or serializer reached with rows is reported where it reads them (the
+        // template line, the serializer field), the call that led there a related location.
+        if per_row && inner.report_at.is_none() && !synthetic {
             inner.report_at = Some(call_site);
         }
-        if inner.report_at.is_some() {
-            inner.related.push((call_site, format!("calls `{name}`")));
+        if inner.report_at.is_some() || synthetic {
+            inner.related.push((call_site, name));
         }
         let observations = facts.observations.clone();
         for obs in &observations {
