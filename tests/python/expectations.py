@@ -59,13 +59,41 @@ def read_annotations(rel_path):
 
 
 def all_annotations():
-    """{(path, line, code)} over the whole example."""
+    """{(path, line, code)} over the whole example: Python files and templates."""
     return {
         (path, line, code)
         for path in example_files()
         for line, codes in read_annotations(path).items()
         for code in codes
-    }
+    } | template_annotations()
+
+
+_TEMPLATE_EXPECT = re.compile(r"\{#\s*expect\b(?P<rest>.*?)#\}")
+_TEMPLATE_STRICT = re.compile(r"\s*:\s*(QS\d{3}(?:\s*,\s*QS\d{3})*)\s*")
+
+
+def template_files():
+    """Every template of the example (files under a `templates/` directory)."""
+    return [
+        path.relative_to(BOOKSHOP).as_posix()
+        for path in sorted(BOOKSHOP.rglob("templates/**/*"))
+        if path.is_file() and path.suffix in (".html", ".txt")
+    ]
+
+
+def template_annotations():
+    """{(path, line, code)} of the `{# expect: QS101 #}` comments in the example's templates."""
+    found = set()
+    for rel in template_files():
+        text = (BOOKSHOP / rel).read_text(encoding="utf-8")
+        for number, line in enumerate(text.splitlines(), start=1):
+            for match in _TEMPLATE_EXPECT.finditer(line):
+                strict = _TEMPLATE_STRICT.fullmatch(match.group("rest"))
+                if strict is None:
+                    raise ValueError(f"{rel}:{number}: malformed annotation {match.group(0)!r}")
+                for code in strict.group(1).split(","):
+                    found.add((rel, number, code.strip()))
+    return found
 
 
 def functions_in(rel_path):

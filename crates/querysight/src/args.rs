@@ -21,6 +21,8 @@ pub enum Command {
         /// A rule code or name; all rules when omitted.
         code: Option<String>,
     },
+    /// Find N+1 bursts, duplicates and the costliest query shapes in database and Django logs.
+    Logs(crate::logs_cmd::LogsArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -40,12 +40,17 @@ pub enum RunError {
     UnknownRule(String),
     #[error("cannot start worker threads: {0}")]
     Threads(String),
+    #[error(transparent)]
+    Logs(#[from] querysight_logs::LogError),
+    #[error("{0}")]
+    Output(String),
 }
 
 pub fn run(cli: Cli) -> Result<ExitStatus, RunError> {
     match cli.command {
         Command::Check(args) => check(&args),
         Command::Rule { code } => rule(code.as_deref()),
+        Command::Logs(args) => crate::logs_cmd::run(&args),
     }
 }
 

@@ -64,10 +64,39 @@ pub fn discover(paths: &[PathBuf]) -> Result<Discovered, MissingPath> {
                 path,
                 module,
                 is_package,
+                template: None,
             }
         })
-        .collect();
+        .collect::<Vec<_>>();
+    let mut sources = sources;
+    sources.extend(discover_templates(paths));
     Ok((sources, walk_errors))
+}
+
+/// File extensions read as Django templates.
+const TEMPLATE_EXTENSIONS: &[&str] = &["html", "htm", "txt", "xml"];
+
+/// The templates under every `templates/` directory below `paths` (directories only), named
+/// as `render()` names them, in Django's search order as far as it can be known without the
+/// settings (`querysight_templates::TemplateDirs::guess`): a name found in two directories is
+/// taken from the first by path.
+pub fn discover_templates(paths: &[PathBuf]) -> Vec<SourceFile> {
+    let roots: Vec<PathBuf> = paths.iter().filter(|p| p.is_dir()).cloned().collect();
+    querysight_templates::TemplateDirs::guess(&roots)
+        .templates()
+        .into_iter()
+        .filter(|(_, path)| {
+            path.extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| TEMPLATE_EXTENSIONS.contains(&e))
+        })
+        .map(|(name, path)| SourceFile {
+            path,
+            module: String::new(),
+            is_package: false,
+            template: Some(name),
+        })
+        .collect()
 }
 
 /// Directory -> "is a package" (has an `__init__.py`), so each directory is looked at once.

@@ -8,6 +8,7 @@ use clap::Parser;
 mod args;
 mod commands;
 mod discover;
+mod logs_cmd;
 mod settings;
 
 pub use commands::ExitStatus;

@@ -44,7 +44,9 @@ impl AttrValue {
 
     pub fn kwarg(&self, name: &str) -> Option<&AttrValue> {
         match self {
-            AttrValue::Call { kwargs, .. } => kwargs.iter().find(|(k, _)| k == name).map(|(_, v)| v),
+            AttrValue::Call { kwargs, .. } => {
+                kwargs.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+            }
             _ => None,
         }
     }
@@ -136,7 +138,9 @@ pub fn attr_value(expr: &Expr, module: &ModuleFacts) -> AttrValue {
                     .arguments
                     .keywords
                     .iter()
-                    .filter_map(|k| Some((k.arg.as_ref()?.to_string(), attr_value(&k.value, module))))
+                    .filter_map(|k| {
+                        Some((k.arg.as_ref()?.to_string(), attr_value(&k.value, module)))
+                    })
                     .collect(),
             }
         }
@@ -195,8 +199,9 @@ fn collect_into(
                 if let Expr::Call(call) = &*e.value {
                     let callee = dotted_name(&call.func).unwrap_or_default();
                     if callee.ends_with("site.register") || callee == "register" {
-                        let qualify =
-                            |x: &Expr| dotted_name(x).map(|d| module.imports.qualify(&d, &module.module));
+                        let qualify = |x: &Expr| {
+                            dotted_name(x).map(|d| module.imports.qualify(&d, &module.module))
+                        };
                         let args = &call.arguments.args;
                         let admin = args.get(1).and_then(qualify);
                         match args.first() {

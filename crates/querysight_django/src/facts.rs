@@ -61,6 +61,9 @@ pub struct ParamType {
     /// The annotated class, qualified through imports.
     pub class: String,
     pub many: bool,
+    /// Declared for the checker (a template's `{# querysight: x = app.Model #}`): the rows
+    /// carry no eager load, with certainty.
+    pub declared: bool,
 }
 
 /// Where a relation field points.
@@ -399,6 +402,7 @@ fn annotation_type(expr: &Expr, module: &str, imports: &ImportMap) -> Option<Par
             Some(ParamType {
                 class: imports.qualify(&dotted, module),
                 many: false,
+                declared: false,
             })
         }
         _ => None,

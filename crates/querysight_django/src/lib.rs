@@ -22,6 +22,8 @@ pub mod flow;
 pub mod graph;
 pub mod imports;
 pub mod resolve;
+pub mod synth;
+pub mod template_flow;
 
 pub use config::ModelConfig;
 pub use event::{Event, EventKind, FixPlan, Span};

@@ -239,20 +239,26 @@ impl<'a> Resolver<'a> {
         if name == "self" || name == "cls" {
             return None;
         }
-        let (model, many, guessed) = match decl.param_types.get(param as usize).cloned().flatten() {
-            Some(t) => (self.project.model_for_class(&t.class)?, t.many, false),
-            None => {
-                let (model, many) = self.guess_model(name)?;
-                (model, many, true)
-            }
-        };
+        let (model, many, guessed, declared) =
+            match decl.param_types.get(param as usize).cloned().flatten() {
+                Some(t) => (
+                    self.project.model_for_class(&t.class)?,
+                    t.many,
+                    false,
+                    t.declared,
+                ),
+                None => {
+                    let (model, many) = self.guess_model(name)?;
+                    (model, many, true, false)
+                }
+            };
         if !many {
             return Some((self.single_value(model), guessed));
         }
         let qs = QsVal {
             model,
             state: EagerState {
-                uncertain: true,
+                uncertain: !declared,
                 ..EagerState::default()
             },
             origin: Span {
@@ -264,7 +270,7 @@ impl<'a> Resolver<'a> {
             one_row: false,
             fix: None,
         };
-        Some((Val::Qs(qs), true))
+        Some((Val::Qs(qs), !declared))
     }
 
     fn single_value(&self, model: ModelId) -> Val {
@@ -1515,8 +1521,10 @@ impl<'a> Resolver<'a> {
         let name = decl.map_or_else(
             || "calls `function()`".to_string(),
             |d| {
-                if synthetic {
-                    d.qualname.clone()
+                if synthetic && d.qualname.starts_with("<template") {
+                    format!("renders `{}`", d.name)
+                } else if synthetic {
+                    format!("passes it to `{}`", d.name)
                 } else if d.is_property {
                     format!("calls `{}`", d.name)
                 } else {

@@ -9,7 +9,10 @@ use std::path::{Path, PathBuf};
 
 use querysight_diagnostics::{Confidence, Diagnostic, FileError, LineIndex, Location, Related};
 use querysight_django::chain::FunctionFacts;
-use querysight_django::{contrib, Event, FuncId, ModelConfig, ModuleFacts, Project, Span};
+use querysight_django::classbody::ClassBody;
+use querysight_django::synth::{self, TemplateInput};
+use querysight_django::template_flow::TemplateFacts;
+use querysight_django::{Event, FuncId, ModelConfig, ModuleFacts, Span};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
@@ -25,6 +28,9 @@ pub struct SourceFile {
     pub module: String,
     /// It is a package's `__init__.py`.
     pub is_package: bool,
+    /// A Django template rather than a Python file: its name as `render()` gives it
+    /// (`shop/book_list.html`, relative to its `templates/` directory).
+    pub template: Option<String>,
 }
 
 /// Frozen settings of a check run.
@@ -83,6 +89,8 @@ pub fn read_source(path: &Path, max_file_size: u64) -> Result<String, ReadError>
 struct Phase1 {
     facts: Option<ModuleFacts>,
     functions: Vec<(FuncId, FunctionFacts)>,
+    classes: Vec<ClassBody>,
+    template: Option<TemplateFacts>,
     noqa: FxHashMap<u32, Noqa>,
     lines: usize,
     error: Option<FileError>,
@@ -100,6 +108,7 @@ fn file_error(path: &Path, message: String, position: Option<(u32, u32)>) -> Fil
 /// Analyses `files` and returns diagnostics and file errors. Never fails: a file that cannot be
 /// read or parsed becomes a [`FileError`] and the rest is analysed.
 pub fn check(files: &[SourceFile], settings: &CheckSettings) -> CheckResult {
+    let registrations = std::sync::Mutex::new(Vec::new());
     // Phases 1 and 3: facts and function chains per file, from one parse.
     let phase1: Vec<Phase1> = files
         .par_iter()
@@ -111,6 +120,8 @@ pub fn check(files: &[SourceFile], settings: &CheckSettings) -> CheckResult {
                     return Phase1 {
                         facts: None,
                         functions: Vec::new(),
+                        classes: Vec::new(),
+                        template: None,
                         noqa: FxHashMap::default(),
                         lines: 0,
                         error: Some(file_error(&file.path, e.to_string(), None)),
@@ -118,6 +129,9 @@ pub fn check(files: &[SourceFile], settings: &CheckSettings) -> CheckResult {
                 }
             };
             let lines = source.lines().count();
+            if file.template.is_some() {
+                return template_phase1(&source, lines);
+            }
             match querysight_python::parse_module(&source) {
                 Ok(ast) => {
                     let facts = querysight_django::collect_facts(
@@ -127,9 +141,16 @@ pub fn check(files: &[SourceFile], settings: &CheckSettings) -> CheckResult {
                         &ast,
                     );
                     let functions = querysight_django::analyze_module(&facts, &ast);
+                    let classes = querysight_django::analyze_classes(&facts, &ast);
+                    registrations
+                        .lock()
+                        .map(|mut r| r.extend(classes.registrations))
+                        .ok();
                     Phase1 {
                         facts: Some(facts),
                         functions,
+                        classes: classes.classes,
+                        template: None,
                         noqa: noqa::scan(&source),
                         lines,
                         error: None,
@@ -141,6 +162,8 @@ pub fn check(files: &[SourceFile], settings: &CheckSettings) -> CheckResult {
                     Phase1 {
                         facts: None,
                         functions: Vec::new(),
+                        classes: Vec::new(),
+                        template: None,
                         noqa: FxHashMap::default(),
                         lines,
                         error: Some(file_error(
@@ -158,8 +181,18 @@ pub fn check(files: &[SourceFile], settings: &CheckSettings) -> CheckResult {
     let mut all_facts: Vec<ModuleFacts> = Vec::new();
     let mut noqa_by_file: Vec<FxHashMap<u32, Noqa>> = Vec::with_capacity(files.len());
     let mut facts: FxHashMap<FuncId, FunctionFacts> = FxHashMap::default();
-    for p in phase1 {
+    let mut classes: Vec<ClassBody> = Vec::new();
+    let mut templates: Vec<TemplateInput> = Vec::new();
+    for (i, p) in phase1.into_iter().enumerate() {
         facts.extend(p.functions);
+        classes.extend(p.classes);
+        if let (Some(t), Some(name)) = (p.template, &files[i].template) {
+            templates.push(TemplateInput {
+                file: i as u32,
+                name: name.clone(),
+                facts: t,
+            });
+        }
         result.lines += p.lines;
         if let Some(e) = p.error {
             result.errors.push(e);
@@ -172,22 +205,40 @@ pub fn check(files: &[SourceFile], settings: &CheckSettings) -> CheckResult {
         noqa_by_file.push(p.noqa);
     }
     // Phase 2: the model graph, with the built-in contrib models after the project's files.
-    let mut next_id = files.len() as u32;
-    for (module, source) in contrib::contrib_modules() {
-        if let Ok(ast) = querysight_python::parse_module(&source) {
-            all_facts.push(querysight_django::collect_facts(
-                next_id, &module, false, &ast,
-            ));
-            next_id += 1;
-        }
-    }
-    let project = Project::build(&all_facts, &settings.model);
+    let mut project = crate::project::with_contrib(all_facts, files.len() as u32, settings);
+    // Templates, class-based views, serializers and the admin as functions.
+    synth::add_templates(&mut project, &mut facts, templates);
+    synth::add_views(&mut project, &mut facts, &classes);
+    let registrations = registrations.into_inner().unwrap_or_default();
+    synth::add_admin(&mut project, &mut facts, &classes, &registrations);
+    synth::add_serializers(&mut project, &mut facts, &classes);
 
     // Phase 4: events.
     let events = querysight_django::resolve(&project, &facts);
     result.diagnostics = to_diagnostics(&events, files, &noqa_by_file, settings);
     result.errors.sort_by(|a, b| a.path.cmp(&b.path));
     result
+}
+
+/// Phase 1 for a template: its chains. A file that is not a Django template (Jinja2, binary)
+/// gives nothing and no error: template directories hold all kinds of files.
+fn template_phase1(source: &str, lines: usize) -> Phase1 {
+    let template = querysight_templates::parse(source);
+    let facts = match template.kind {
+        querysight_templates::TemplateKind::Django => Some(
+            querysight_django::template_flow::analyze_template(&template, source),
+        ),
+        _ => None,
+    };
+    Phase1 {
+        facts: None,
+        functions: Vec::new(),
+        classes: Vec::new(),
+        template: facts,
+        noqa: FxHashMap::default(),
+        lines,
+        error: None,
+    }
 }
 
 fn enabled(code: &str, settings: &CheckSettings) -> bool {

@@ -6,6 +6,8 @@
 
 mod check;
 pub mod noqa;
+mod project;
 pub mod rules;
 
 pub use check::{check, read_source, CheckResult, CheckSettings, ReadError, SourceFile};
+pub use project::build_project;

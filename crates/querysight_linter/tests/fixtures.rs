@@ -73,6 +73,7 @@ fn check_file(path: &Path, stem: &str) -> CheckResult {
         path: path.to_path_buf(),
         module: format!("fixtures_{stem}"),
         is_package: false,
+        template: None,
     };
     check(&[file], &settings())
 }

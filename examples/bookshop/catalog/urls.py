@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import pages, views
 
 app_name = "catalog"
 
@@ -40,4 +40,18 @@ urlpatterns = [
     ),
     path("authors/counts/", views.author_book_counts, name="author_book_counts"),
     path("authors/counts/fixed/", views.author_book_counts_fixed, name="author_book_counts_fixed"),
+    path("pages/shelf/", pages.shelf, name="shelf"),
+    path("pages/shelf/fixed/", pages.shelf_fixed, name="shelf_fixed"),
+    path("pages/tags/", pages.tag_board, name="tag_board"),
+    path("pages/tags/fixed/", pages.tag_board_fixed, name="tag_board_fixed"),
+    path("pages/rows/", pages.book_rows, name="book_rows"),
+    path("pages/rows/fixed/", pages.book_rows_fixed, name="book_rows_fixed"),
+    path("pages/authors/", pages.AuthorListView.as_view(), name="author_list"),
+    path("pages/authors/fixed/", pages.AuthorListFixedView.as_view(), name="author_list_fixed"),
+    path("pages/publishers/<int:pk>/", pages.PublisherDetailView.as_view(), name="publisher_detail"),
+    path(
+        "pages/publishers/<int:pk>/fixed/",
+        pages.PublisherDetailFixedView.as_view(),
+        name="publisher_detail_fixed",
+    ),
 ]

@@ -179,7 +179,10 @@ impl Walker<'_> {
         let Some((t, c)) = render_signature(last) else {
             return false;
         };
-        if self.env.contains_key(dotted.split('.').next().unwrap_or_default()) {
+        if self
+            .env
+            .contains_key(dotted.split('.').next().unwrap_or_default())
+        {
             return false;
         }
         let name = args

@@ -1,0 +1,286 @@
+//! The Django admin changelist as a synthetic function: the rows a registered `ModelAdmin`
+//! lists and what each `list_display` column reads from each row.
+//!
+//! Django behaviour followed (`django.contrib.admin.views.main.ChangeList`, 4.2 to 5.2):
+//!
+//! - the rows are `ModelAdmin.get_queryset(request)` (the model's default manager unless the
+//!   admin defines `get_queryset`), then `apply_select_related`: `list_select_related = True`
+//!   gives `select_related()`, a list or tuple gives `select_related(*names)`, and the default
+//!   `False` gives `select_related()` only when a `list_display` entry names a forward foreign
+//!   key or one-to-one field of the model (`has_related_field_in_list_display`; an `a__b`
+//!   lookup or a `<fk>_id` name does not count);
+//! - each `list_display` entry is shown per row (`items_for_result` / `lookup_field`):
+//!   `"__str__"` calls the row's `__str__`; a relation field shows `str(related)`; `a__b`
+//!   follows the lookup; a method of the admin class is called with the row (`obj`); a model
+//!   method or property is read (and called); plain fields read a loaded column;
+//! - `admin.site.register(Model)` without an admin class uses `ModelAdmin`, whose
+//!   `list_display` is `("__str__",)`.
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use super::{Classes, SYNTH_INDEX_BASE};
+use crate::chain::{ArgRef, Callee, Chain, FunctionFacts, Observation, QsArg, Root, Step};
+use crate::classbody::{AttrValue, ClassBody};
+use crate::facts::{FileId, FuncId, FunctionDecl};
+use crate::graph::{ModelId, Project, RelKind};
+use querysight_python::TextRange;
+
+/// Admin changelists get function indices from here in their file (class-based views count
+/// from [`SYNTH_INDEX_BASE`], serializers from `SYNTH_INDEX_BASE + (2 << 20)`).
+pub const ADMIN_INDEX_BASE: u32 = SYNTH_INDEX_BASE + (1 << 20);
+
+/// Adds one synthetic function per registered `ModelAdmin`: the changelist rows and what
+/// each `list_display` column reads from them. Registrations come from
+/// `admin.site.register(Model, Admin)` (any `*site.register`) and `@admin.register(Model)`.
+///
+/// A registration without an admin class uses Django's default `ModelAdmin`
+/// (`list_display = ("__str__",)`); it is analysed only when the file it is written in is
+/// known, which a bare registration does not tell: such registrations are skipped.
+pub fn add_admin(
+    project: &mut Project,
+    facts: &mut FxHashMap<FuncId, FunctionFacts>,
+    bodies: &[ClassBody],
+    registrations: &[(String, Option<String>, TextRange)],
+) {
+    let classes = Classes::new(bodies);
+    let mut next: FxHashMap<FileId, u32> = FxHashMap::default();
+    let mut done: FxHashSet<(String, String)> = FxHashSet::default();
+    for (model_name, admin) in all_registrations(bodies, registrations) {
+        let Some(body) = classes.get(&admin) else {
+            continue;
+        };
+        let Some(model) = project.model_for_class(&model_name) else {
+            continue;
+        };
+        if !done.insert((model_name, admin.clone())) {
+            continue;
+        }
+        let chains = changelist(project, &classes, body, model);
+        if chains.is_empty() {
+            continue;
+        }
+        let index = next.entry(body.file).or_insert(ADMIN_INDEX_BASE);
+        let id = FuncId {
+            file: body.file,
+            index: *index,
+        };
+        *index += 1;
+        let name = admin.rsplit('.').next().unwrap_or(&admin).to_string();
+        project.decls.insert(
+            id,
+            FunctionDecl {
+                id,
+                qualname: format!("<admin {name}>"),
+                name,
+                class: None,
+                params: Vec::new(),
+                param_types: Vec::new(),
+                is_property: false,
+                is_staticmethod: false,
+                range: body.name_range,
+            },
+        );
+        let observations = chains.into_iter().map(|chain| Observation { chain });
+        facts.insert(
+            id,
+            FunctionFacts {
+                observations: observations.collect(),
+                ..FunctionFacts::default()
+            },
+        );
+    }
+}
+
+/// `(model, admin class)` of every registration with an admin class: module-level
+/// `register` calls and `@admin.register(Model, ...)` decorators.
+fn all_registrations(
+    bodies: &[ClassBody],
+    registrations: &[(String, Option<String>, TextRange)],
+) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = registrations
+        .iter()
+        .filter_map(|(model, admin, _)| Some((model.clone(), admin.clone()?)))
+        .collect();
+    for body in bodies {
+        for decorator in &body.decorators {
+            let AttrValue::Call { callee, args, .. } = decorator else {
+                continue;
+            };
+            if !is_register_decorator(callee) {
+                continue;
+            }
+            for arg in args {
+                if let AttrValue::Name(model) = arg {
+                    out.push((model.clone(), body.qualname.clone()));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn is_register_decorator(callee: &str) -> bool {
+    matches!(
+        callee,
+        "django.contrib.admin.register" | "django.contrib.admin.decorators.register"
+    ) || callee == "admin.register"
+}
+
+/// The changelist of `admin` over `model`: the rows, iterated, with each column's reads.
+fn changelist(
+    project: &Project,
+    classes: &Classes<'_>,
+    admin: &ClassBody,
+    model: ModelId,
+) -> Vec<Chain> {
+    let class = admin.qualname.as_str();
+    let list_display: Vec<(String, TextRange)> = match classes
+        .attr(project, class, "list_display")
+        .map(|a| &a.value)
+    {
+        Some(AttrValue::Strs(entries)) => entries.clone(),
+        Some(_) => return Vec::new(),
+        None => vec![("__str__".to_string(), admin.name_range)],
+    };
+    let Some(rows) = rows(project, classes, admin, model, &list_display) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (name, range) in &list_display {
+        let Some(steps) = column(project, class, model, name, *range) else {
+            continue;
+        };
+        let mut chain = rows.with(Step::Iter { range: *range });
+        chain.steps.extend(steps);
+        out.push(chain);
+    }
+    out
+}
+
+/// `get_queryset(request)` with `apply_select_related` applied.
+fn rows(
+    project: &Project,
+    classes: &Classes<'_>,
+    admin: &ClassBody,
+    model: ModelId,
+    list_display: &[(String, TextRange)],
+) -> Option<Chain> {
+    let class = admin.qualname.as_str();
+    let origin = admin.name_range;
+    let base = if project.find_method(class, "get_queryset").is_some() {
+        Chain {
+            root: Root::Call {
+                callee: Callee::Method {
+                    class: class.to_string(),
+                    name: "get_queryset".to_string(),
+                },
+                args: Vec::new(),
+            },
+            origin,
+            root_loop: None,
+            steps: Vec::new(),
+        }
+    } else {
+        default_rows(project, model, origin)
+    };
+    let select = classes.attr(project, class, "list_select_related");
+    let range = select.map_or(origin, |a| a.range);
+    let args = match select.map(|a| &a.value) {
+        Some(AttrValue::Bool(true)) => Some(Vec::new()),
+        Some(AttrValue::Strs(names)) if !names.is_empty() => {
+            Some(names.iter().map(|(n, _)| QsArg::Str(n.clone())).collect())
+        }
+        Some(AttrValue::Bool(false)) | Some(AttrValue::Strs(_)) | None => {
+            has_related_field(project, model, list_display).then(Vec::new)
+        }
+        // Not a literal: the eager load cannot be read.
+        Some(_) => Some(vec![QsArg::Other]),
+    };
+    Some(match args {
+        Some(args) => base.with(Step::Call {
+            name: "select_related".to_string(),
+            args,
+            kwargs: Vec::new(),
+            range,
+        }),
+        None => base,
+    })
+}
+
+/// `Model._default_manager.all()`, as Django's `ModelAdmin.get_queryset` builds it.
+pub(super) fn default_rows(project: &Project, model: ModelId, origin: TextRange) -> Chain {
+    Chain {
+        root: Root::Global(project.model(model).qualname.clone()),
+        origin,
+        root_loop: None,
+        steps: vec![
+            Step::Attr {
+                name: "_default_manager".to_string(),
+                range: origin,
+            },
+            Step::Call {
+                name: "all".to_string(),
+                args: Vec::new(),
+                kwargs: Vec::new(),
+                range: origin,
+            },
+        ],
+    }
+}
+
+/// Django's `ChangeList.has_related_field_in_list_display`: an entry that is the name of a
+/// forward foreign key or one-to-one field (not its `_id` column, not an `a__b` lookup).
+fn has_related_field(
+    project: &Project,
+    model: ModelId,
+    list_display: &[(String, TextRange)],
+) -> bool {
+    let m = project.model(model);
+    list_display.iter().any(|(name, _)| {
+        m.relations
+            .get(name)
+            .is_some_and(|r| matches!(r.kind, RelKind::ForwardFk | RelKind::ForwardOneToOne))
+    })
+}
+
+/// What showing one `list_display` entry does with the row; `None` when it reads nothing
+/// that can query.
+fn column(
+    project: &Project,
+    admin: &str,
+    model: ModelId,
+    name: &str,
+    range: TextRange,
+) -> Option<Vec<Step>> {
+    let lookup = |n: &str| Step::Lookup {
+        name: n.to_string(),
+        range,
+    };
+    if name == "__str__" {
+        return Some(vec![Step::Str { range }]);
+    }
+    if name.contains("__") {
+        return Some(name.split("__").map(lookup).collect());
+    }
+    if project.find_method(admin, name).is_some() {
+        return Some(vec![Step::Invoke {
+            callee: Callee::Method {
+                class: admin.to_string(),
+                name: name.to_string(),
+            },
+            arg: ArgRef::Positional(0),
+            range,
+        }]);
+    }
+    let m = project.model(model);
+    if let Some(rel) = m.relations.get(name) {
+        return rel
+            .kind
+            .is_single()
+            .then(|| vec![lookup(name), Step::Str { range }]);
+    }
+    if project.model_method(model, name).is_some() {
+        return Some(vec![lookup(name)]);
+    }
+    None
+}
