@@ -208,6 +208,16 @@ def main():
 
     rows = [bench(name, directory, qs_bin, ruff, args.runs) for name, directory in CORPORA.items()]
     print_table(rows)
+    templates_ok = True
+    if qs_bin:  # issue 4: templates cost at most 1.5x the Python-only run of the same project
+        oscar = CORPORA["django-oscar"]
+        base = [str(qs_bin), "check", "--format", "json", "--threads", "1", str(oscar)]
+        with_t = best_time(base, max(args.runs, 5), (0, 1), env_with(1))
+        without = best_time(base + ["--no-templates"], max(args.runs, 5), (0, 1), env_with(1))
+        ratio = with_t / without
+        templates_ok = ratio <= 1.5
+        print(f"\ndjango-oscar, one thread: Python and templates {with_t * 1000:.0f} ms, Python only "
+              f"{without * 1000:.0f} ms: {ratio:.2f}x (target <= 1.5x: {'ok' if templates_ok else 'MISSED'})")
     errors = [e for row in rows for e in row["errors"]]
     for err in errors:
         print(f"\nerror: {err}")

@@ -240,50 +240,71 @@ def _tag_selected(
             _tag_selected(related, sub, origin, child, via_join, seen, depth + 1)
 
 
-def _tagged_rows(queryset: Any, rows: Iterator[Any]) -> Iterator[Any]:
+def _rows_source(queryset: Any) -> tuple[Origin | None, str, bool, bool] | None:
+    """Where the rows of ``queryset`` come from: ``(origin, path, via_join, fresh)``, or
+    ``None`` for a lazy load (the descriptor's wrapper tags the object it returns). ``fresh``:
+    the rows start a new origin (not a prefetch batch nor a related manager's rows)."""
     relation = current_relation.get()
     if relation is not None and relation.kind != "prefetch":
-        # A lazy load: the descriptor's wrapper tags the object it returns.
+        return None
+    if relation is not None:  # a prefetch query
+        return relation.origin, relation.path, relation.via_join, False
+    tag_relation = _relation_tag(queryset._query)
+    if tag_relation is not None:  # a related manager's rows
+        return tag_relation.origin, tag_relation.path, False, False
+    return None, "", True, True
+
+
+def _tag_list(queryset: Any, rows: list[Any]) -> None:
+    """Tags fetched rows with where they came from (`_fetch_all`: the rows are a list anyway,
+    so one plain loop instead of a generator step per row)."""
+    source = _rows_source(queryset)
+    if source is None or not rows:
+        return
+    origin, path, via_join, fresh = source
+    query = queryset._query
+    if origin is None:
+        origin = Origin(query.__dict__.get(_SITE_TAG) or _safe_call_site())
+        fresh = True
+    if fresh and len(rows) > 1:
+        origin.multi = True
+    tag = (origin, path, via_join)
+    # ModelIterable rows are model instances: `_state` is always there (`_ROW_TAG`).
+    for row in rows:
+        row._state.querysight = tag
+    selected = query.select_related
+    if selected:
+        scope = _scope()
+        seen: set[str] | None = set() if scope is not None and scope.track_eager else None
+        for row in rows:
+            _tag_selected(row, selected, origin, path, via_join, seen)
+
+
+def _tagged_rows(queryset: Any, rows: Iterator[Any]) -> Iterator[Any]:
+    """Tags rows as they stream (`.iterator()`), one row ahead: whether a second row exists
+    is known before the first is handed out, so a loop under `.iterator()` is a loop from its
+    first row."""
+    source = _rows_source(queryset)
+    if source is None:
         yield from rows
         return
+    origin, path, via_join, fresh = source
     query = queryset._query
-    tag_relation = _relation_tag(query)
-    fresh = False
-    if relation is not None:  # a prefetch query
-        origin, path, via_join = relation.origin, relation.path, relation.via_join
-    elif tag_relation is not None:  # a related manager's rows
-        origin, path, via_join = tag_relation.origin, tag_relation.path, False
-    else:
-        origin, path, via_join, fresh = None, "", True, True
     iterator = iter(rows)
     try:
         current = next(iterator)
     except StopIteration:
         return
     if origin is None:
-        site = query.__dict__.get(_SITE_TAG) or _safe_call_site()
-        origin = Origin(site)
+        origin = Origin(query.__dict__.get(_SITE_TAG) or _safe_call_site())
         fresh = True
     selected = query.select_related
     scope = _scope()
     seen: set[str] | None = set() if scope is not None and scope.track_eager else None
     tag = (origin, path, via_join)
-    # One row ahead: whether a second row exists is known before the first is handed out,
-    # so a loop under .iterator() is a loop from its first row.
-    if fresh:
-        try:
-            following = next(iterator)
-        except StopIteration:
-            pass
-        else:
-            origin.multi = True
-            current._state.querysight = tag
-            if selected:
-                _tag_selected(current, selected, origin, path, via_join, seen)
-            yield current
-            current = following
-    # ModelIterable rows are model instances: `_state` is always there (`_ROW_TAG`).
     for following in iterator:
+        if fresh:
+            origin.multi = True
         current._state.querysight = tag
         if selected:
             _tag_selected(current, selected, origin, path, via_join, seen)
@@ -298,13 +319,21 @@ def _tagged_rows(queryset: Any, rows: Iterator[Any]) -> Iterator[Any]:
 def _patch_rows() -> None:
     from django.db.models import manager, query
 
+    from django.db.models.sql.constants import GET_ITERATOR_CHUNK_SIZE as default_chunk
+
     original_iter = query.ModelIterable.__iter__
 
     @functools.wraps(original_iter)
     def __iter__(self: Any) -> Iterator[Any]:
         if not active.get():
             return original_iter(self)
-        return _tagged_rows(self.queryset, original_iter(self))
+        # `.iterator()` asks for chunked fetches, or (server-side cursors disabled) passes its
+        # own chunk size: rows stream and memory stays flat.
+        if self.chunked_fetch or self.chunk_size != default_chunk:
+            return _tagged_rows(self.queryset, original_iter(self))
+        rows = list(original_iter(self))  # `_fetch_all` makes a list of them anyway
+        _tag_list(self.queryset, rows)
+        return iter(rows)
 
     query.ModelIterable.__iter__ = __iter__
 

@@ -63,6 +63,9 @@ pub struct CheckArgs {
     /// Print a count per rule instead of each finding.
     #[arg(long)]
     pub statistics: bool,
+    /// Analyse Python files only: no Django templates.
+    #[arg(long)]
+    pub no_templates: bool,
     /// Colour in text output: auto (when stdout is a terminal), always, never.
     #[arg(long, default_value = "auto")]
     pub color: String,

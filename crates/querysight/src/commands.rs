@@ -93,7 +93,7 @@ fn check(args: &CheckArgs) -> Result<ExitStatus, RunError> {
             .build_global()
             .map_err(|e| RunError::Threads(e.to_string()))?;
     }
-    let (files, walk_errors) = discover::discover(&args.paths)?;
+    let (files, walk_errors) = discover::discover(&args.paths, !args.no_templates)?;
     let result = querysight_linter::check(&files, &settings);
 
     for (path, message) in &walk_errors {

@@ -12,12 +12,13 @@ pub struct MissingPath(pub PathBuf);
 /// The files found, and the directory-walk errors (path, message) met on the way.
 pub type Discovered = (Vec<SourceFile>, Vec<(PathBuf, String)>);
 
-/// Every `.py` file under `paths`, honouring `.gitignore`, `.ignore` and hidden-file rules
+/// Every `.py` file under `paths` (and, with `templates`, every template of a `templates/`
+/// directory, see [`discover_templates`]), honouring `.gitignore`, `.ignore` and hidden-file rules
 /// like ripgrep and Ruff; files named explicitly are always included. Sorted, deduplicated.
 ///
 /// # Errors
 /// The first path that does not exist.
-pub fn discover(paths: &[PathBuf]) -> Result<Discovered, MissingPath> {
+pub fn discover(paths: &[PathBuf], templates: bool) -> Result<Discovered, MissingPath> {
     for path in paths {
         if std::fs::symlink_metadata(path).is_err() {
             return Err(MissingPath(path.clone()));
@@ -69,7 +70,9 @@ pub fn discover(paths: &[PathBuf]) -> Result<Discovered, MissingPath> {
         })
         .collect::<Vec<_>>();
     let mut sources = sources;
-    sources.extend(discover_templates(paths));
+    if templates {
+        sources.extend(discover_templates(paths));
+    }
     Ok((sources, walk_errors))
 }
 

@@ -148,7 +148,7 @@ fn schema(path: &std::path::Path) -> Result<querysight_logs::models::Schema, Run
         .map_err(|e| RunError::Output(e.to_string()))?;
     let user = crate::settings::load(path)?;
     let settings = crate::settings::freeze(&check.args, user);
-    let (files, _walk_errors) = crate::discover::discover(&[path.to_path_buf()])?;
+    let (files, _walk_errors) = crate::discover::discover(&[path.to_path_buf()], false)?;
     let (project, errors) = querysight_linter::build_project(&files, &settings);
     for e in &errors {
         eprintln!("{}", querysight_diagnostics::render_file_error(e));

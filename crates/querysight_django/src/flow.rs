@@ -15,6 +15,7 @@ use crate::chain::{
 use crate::facts::{FunctionDecl, ModuleFacts};
 
 mod context;
+mod serializers;
 
 /// At most this many alternatives per variable.
 const MAX_ALTERNATIVES: usize = 4;
@@ -658,7 +659,7 @@ impl Walker<'_> {
     }
 
     fn eval_call(&mut self, call: &ast::ExprCall, record_top: bool) -> Vec<Chain> {
-        if self.render_call(call) {
+        if self.render_call(call) || self.serializer_call(call) {
             return Vec::new();
         }
         let range = call.range();

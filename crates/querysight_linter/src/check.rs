@@ -116,6 +116,11 @@ pub fn check(files: &[SourceFile], settings: &CheckSettings) -> CheckResult {
         .map(|(i, file)| {
             let source = match read_source(&file.path, settings.max_file_size) {
                 Ok(s) => s,
+                // A binary file in a template directory (an image, a font) is not a template:
+                // skipped without a diagnostic.
+                Err(ReadError::NotUtf8(_)) if file.template.is_some() => {
+                    return template_phase1("", 0);
+                }
                 Err(e) => {
                     return Phase1 {
                         facts: None,

@@ -18,6 +18,7 @@
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use super::drf::attr_in_file;
 use super::{Classes, SYNTH_INDEX_BASE};
 use crate::chain::{ArgRef, Callee, Chain, FunctionFacts, Observation, QsArg, Root, Step};
 use crate::classbody::{AttrValue, ClassBody};
@@ -134,11 +135,12 @@ fn changelist(
     model: ModelId,
 ) -> Vec<Chain> {
     let class = admin.qualname.as_str();
-    let list_display: Vec<(String, TextRange)> = match classes
+    let declared = classes
         .attr(project, class, "list_display")
-        .map(|a| &a.value)
-    {
-        Some(AttrValue::Strs(entries)) => entries.clone(),
+        .map(|_| attr_in_file(project, classes, admin, "list_display").map(|a| &a.value));
+    let list_display: Vec<(String, TextRange)> = match declared {
+        Some(Some(AttrValue::Strs(entries))) => entries.clone(),
+        // Not a literal, or written in another file.
         Some(_) => return Vec::new(),
         None => vec![("__str__".to_string(), admin.name_range)],
     };
@@ -183,7 +185,7 @@ fn rows(
     } else {
         default_rows(project, model, origin)
     };
-    let select = classes.attr(project, class, "list_select_related");
+    let select = attr_in_file(project, classes, admin, "list_select_related");
     let range = select.map_or(origin, |a| a.range);
     let args = match select.map(|a| &a.value) {
         Some(AttrValue::Bool(true)) => Some(Vec::new()),
