@@ -161,6 +161,8 @@ pub struct Project {
     /// Templates, serializers and other synthetic functions ([`crate::synth`]), filled after
     /// [`Project::build`].
     pub synthetic: FxHashMap<crate::chain::SynthKey, FuncId>,
+    /// Files that are templates (their querysets cannot be edited in place).
+    pub template_files: FxHashSet<crate::facts::FileId>,
 }
 
 const DJANGO_MODEL_BASES: &[&str] = &["django.db.models.Model", "django.db.models.base.Model"];

@@ -1105,6 +1105,13 @@ impl<'a> Resolver<'a> {
                             one_row: false,
                             fix: if per_row {
                                 None
+                            } else if self.project.template_files.contains(&ctx.file)
+                                && mgr.owner.fix.origin.is_some()
+                            {
+                                // A template cannot add `select_related` to
+                                // `order.lines.all`: the fix is a prefetch on the view's
+                                // queryset of the owner.
+                                Some(mgr.owner.fix.child(&mgr.accessor, desc.clone(), true))
                             } else {
                                 Some(FixCtx {
                                     origin: Some(Span {
@@ -1134,6 +1141,17 @@ impl<'a> Resolver<'a> {
                 } else if per_row {
                     let fix = self.mgr_fix_plan(&mgr, std::slice::from_ref(&mgr.accessor), true);
                     self.emit(EventKind::MissingPrefetch, mgr.range, relation, fix, ctx);
+                    ObjVal {
+                        model: mgr.target,
+                        state: EagerState::default(),
+                        per_row: true,
+                        fix: mgr.owner.fix.child(&mgr.accessor, desc, true),
+                    }
+                } else if self.project.template_files.contains(&ctx.file)
+                    && mgr.owner.fix.origin.is_some()
+                {
+                    // One owner, in a template: the fix cannot go on `order.lines.all` there;
+                    // it is a prefetch on the view's queryset of the owner.
                     ObjVal {
                         model: mgr.target,
                         state: EagerState::default(),

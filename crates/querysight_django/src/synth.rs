@@ -83,6 +83,7 @@ pub fn add_templates(
             file: t.file,
             index: 0,
         };
+        project.template_files.insert(t.file);
         let param_types = t
             .facts
             .params

@@ -441,7 +441,7 @@ fn model_field(
         }
         return Vec::new();
     };
-    let mut base = match rel.kind {
+    let base = match rel.kind {
         RelKind::ForwardFk | RelKind::ForwardOneToOne if depth == 0 => return Vec::new(),
         RelKind::GenericFk | RelKind::GenericRelation => return Vec::new(),
         RelKind::ForwardFk | RelKind::ForwardOneToOne | RelKind::ReverseOneToOne => vec![lookup],
@@ -469,7 +469,6 @@ fn model_field(
         out.push(s);
     }
     // The related object itself is loaded even when none of its fields queries further.
-    base.shrink_to_fit();
     out.push(base);
     out
 }
