@@ -95,7 +95,19 @@ pub struct ModuleClasses {
     pub classes: Vec<ClassBody>,
     /// `admin.site.register(Model, AdminClass)` at module level: (model, admin class), both
     /// qualified; the admin class is `None` for the default `ModelAdmin`.
-    pub registrations: Vec<(String, Option<String>, TextRange)>,
+    pub registrations: Vec<Registration>,
+}
+
+/// One `admin.site.register(...)` call at module level.
+#[derive(Clone, Debug)]
+pub struct Registration {
+    /// The model, qualified.
+    pub model: String,
+    /// The admin class, qualified; `None` for Django's default `ModelAdmin`.
+    pub admin: Option<String>,
+    pub file: FileId,
+    /// The model argument (where a default admin's findings are reported).
+    pub range: TextRange,
 }
 
 /// Reads a value as written; `module` qualifies names.
@@ -204,18 +216,22 @@ fn collect_into(
                         };
                         let args = &call.arguments.args;
                         let admin = args.get(1).and_then(qualify);
+                        let mut push = |x: &Expr| {
+                            if let Some(model) = qualify(x) {
+                                out.registrations.push(Registration {
+                                    model,
+                                    admin: admin.clone(),
+                                    file: module.file,
+                                    range: x.range(),
+                                });
+                            }
+                        };
                         match args.first() {
                             Some(Expr::List(ast::ExprList { elts, .. }))
                             | Some(Expr::Tuple(ast::ExprTuple { elts, .. })) => {
-                                for m in elts.iter().filter_map(qualify) {
-                                    out.registrations.push((m, admin.clone(), call.range()));
-                                }
+                                elts.iter().for_each(&mut push);
                             }
-                            Some(first) => {
-                                if let Some(m) = qualify(first) {
-                                    out.registrations.push((m, admin, call.range()));
-                                }
-                            }
+                            Some(first) => push(first),
                             None => {}
                         }
                     }

@@ -180,6 +180,33 @@ admin.site.register(Book, BookAdmin)
     assert_markers(&[("admin.py", source)], true);
 }
 
+/// `admin.site.register(Review)`: Django's default `ModelAdmin` shows `str(review)` per row,
+/// and `Review.__str__` reads the book.
+#[test]
+fn admin_default_model_admin_shows_str_per_row() {
+    let source = r#"
+from django.contrib import admin
+
+from .models import Review
+
+admin.site.register(Review)  # error: QS101
+"#;
+    assert_markers(&[("admin.py", source)], false);
+    let fixed = r#"
+from django.contrib import admin
+
+from .models import Review
+
+
+class ReviewAdmin(admin.ModelAdmin):
+    list_select_related = ["book"]
+
+
+admin.site.register(Review, ReviewAdmin)
+"#;
+    assert_markers(&[("admin.py", fixed)], true);
+}
+
 /// `__str__` of the row reads a relation (the default `list_display`), and a lookup
 /// `book__title` crosses one.
 #[test]

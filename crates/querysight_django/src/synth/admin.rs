@@ -21,7 +21,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use super::drf::attr_in_file;
 use super::{Classes, SYNTH_INDEX_BASE};
 use crate::chain::{ArgRef, Callee, Chain, FunctionFacts, Observation, QsArg, Root, Step};
-use crate::classbody::{AttrValue, ClassBody};
+use crate::classbody::{AttrValue, ClassBody, Registration};
 use crate::facts::{FileId, FuncId, FunctionDecl};
 use crate::graph::{ModelId, Project, RelKind};
 use querysight_python::TextRange;
@@ -35,13 +35,12 @@ pub const ADMIN_INDEX_BASE: u32 = SYNTH_INDEX_BASE + (1 << 20);
 /// `admin.site.register(Model, Admin)` (any `*site.register`) and `@admin.register(Model)`.
 ///
 /// A registration without an admin class uses Django's default `ModelAdmin`
-/// (`list_display = ("__str__",)`); it is analysed only when the file it is written in is
-/// known, which a bare registration does not tell: such registrations are skipped.
+/// (`list_display = ("__str__",)`): `__str__` of each row, reported at the registration.
 pub fn add_admin(
     project: &mut Project,
     facts: &mut FxHashMap<FuncId, FunctionFacts>,
     bodies: &[ClassBody],
-    registrations: &[(String, Option<String>, TextRange)],
+    registrations: &[Registration],
 ) {
     let classes = Classes::new(bodies);
     let mut next: FxHashMap<FileId, u32> = FxHashMap::default();
@@ -90,17 +89,57 @@ pub fn add_admin(
             },
         );
     }
+    // `admin.site.register(Model)`: Django's `ModelAdmin` lists `str(row)` per row, with no
+    // `select_related`; reported at the model argument of the registration.
+    for reg in registrations.iter().filter(|r| r.admin.is_none()) {
+        let Some(model) = project.model_for_class(&reg.model) else {
+            continue;
+        };
+        if !done.insert((reg.model.clone(), String::new())) {
+            continue;
+        }
+        let chain = default_rows(project, model, reg.range)
+            .with(Step::Iter { range: reg.range })
+            .with(Step::Str { range: reg.range });
+        let index = next.entry(reg.file).or_insert(ADMIN_INDEX_BASE);
+        let id = FuncId {
+            file: reg.file,
+            index: *index,
+        };
+        *index += 1;
+        project.decls.insert(
+            id,
+            FunctionDecl {
+                id,
+                qualname: "<admin ModelAdmin>".to_string(),
+                name: "ModelAdmin".to_string(),
+                class: None,
+                params: Vec::new(),
+                param_types: Vec::new(),
+                is_property: false,
+                is_staticmethod: false,
+                range: reg.range,
+            },
+        );
+        facts.insert(
+            id,
+            FunctionFacts {
+                observations: vec![Observation { chain }],
+                ..FunctionFacts::default()
+            },
+        );
+    }
 }
 
 /// `(model, admin class)` of every registration with an admin class: module-level
 /// `register` calls and `@admin.register(Model, ...)` decorators.
 fn all_registrations(
     bodies: &[ClassBody],
-    registrations: &[(String, Option<String>, TextRange)],
+    registrations: &[Registration],
 ) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = registrations
         .iter()
-        .filter_map(|(model, admin, _)| Some((model.clone(), admin.clone()?)))
+        .filter_map(|r| Some((r.model.clone(), r.admin.clone()?)))
         .collect();
     for body in bodies {
         for decorator in &body.decorators {
