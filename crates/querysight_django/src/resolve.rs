@@ -864,10 +864,15 @@ impl<'a> Resolver<'a> {
             .get(name)
             .map(|(_, s)| s.clone())
             .or_else(|| {
+                // `select_related()` with no fields follows non-null forward keys
+                // recursively (Django's `fill_related_selections`, depth 5).
                 (obj.state.select_all
                     && matches!(rel.kind, RelKind::ForwardFk | RelKind::ForwardOneToOne)
                     && !rel.null)
-                    .then(EagerState::default)
+                    .then(|| EagerState {
+                        select_all: true,
+                        ..EagerState::default()
+                    })
             });
         if let Some(state) = loaded {
             let Some(target) = rel.target else {

@@ -255,7 +255,7 @@ pub fn add_views(
         if let Some(&func) = project.synthetic.get(&SynthKey::Template(template.clone())) {
             view_templates.push((class.to_string(), func));
         }
-        if rows.is_empty() {
+        if rows.is_empty() && project.find_method(class, "get_object").is_none() {
             continue;
         }
         let mut entries: Vec<(String, Vec<Chain>)> = Vec::new();
@@ -272,17 +272,34 @@ pub fn add_views(
                 }
             }
             ViewKind::Detail => {
-                let object: Vec<Chain> = rows
-                    .iter()
-                    .map(|c| {
-                        c.with(Step::Call {
-                            name: "get".to_string(),
-                            args: Vec::new(),
-                            kwargs: Vec::new(),
-                            range: origin,
+                // A `get_object()` of the project builds its own query (`Order.objects.get(...)`):
+                // the object is what it returns, and the fix goes there.
+                let own_object = project.find_method(class, "get_object").map(|_| Chain {
+                    root: Root::Call {
+                        callee: Callee::Method {
+                            class: class.to_string(),
+                            name: "get_object".to_string(),
+                        },
+                        args: Vec::new(),
+                    },
+                    origin,
+                    root_loop: None,
+                    steps: Vec::new(),
+                });
+                let object: Vec<Chain> = if let Some(chain) = own_object {
+                    vec![chain]
+                } else {
+                    rows.iter()
+                        .map(|c| {
+                            c.with(Step::Call {
+                                name: "get".to_string(),
+                                args: Vec::new(),
+                                kwargs: Vec::new(),
+                                range: origin,
+                            })
                         })
-                    })
-                    .collect();
+                        .collect()
+                };
                 let named = context_name.map(str::to_string).or(model_lower.clone());
                 for key in std::iter::once("object".to_string()).chain(named) {
                     entries.push((key, object.clone()));

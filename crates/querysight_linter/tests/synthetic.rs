@@ -180,6 +180,28 @@ admin.site.register(Book, BookAdmin)
     assert_markers(&[("admin.py", source)], true);
 }
 
+/// A foreign key in `list_display` makes the changelist call `select_related()`, which follows
+/// non-null keys recursively: `review.book.author` is joined too.
+#[test]
+fn admin_bare_select_related_follows_non_null_keys_recursively() {
+    let source = r#"
+from django.contrib import admin
+
+from .models import Review
+
+
+class ReviewAdmin(admin.ModelAdmin):
+    list_display = ("book", "author_name")
+
+    def author_name(self, obj):
+        return obj.book.author.name
+
+
+admin.site.register(Review, ReviewAdmin)
+"#;
+    assert_markers(&[("admin.py", source)], true);
+}
+
 /// `admin.site.register(Review)`: Django's default `ModelAdmin` shows `str(review)` per row,
 /// and `Review.__str__` reads the book.
 #[test]
