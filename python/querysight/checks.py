@@ -8,6 +8,8 @@
 * ``querysight.E005``: ``ALLOW_RELATIONS`` is not a list of strings, or an entry names a model or
   field that does not exist (globs are allowed; a glob must match at least one field).
 * ``querysight.E006``: ``DETECT`` has an unknown key or a non-boolean value.
+* ``querysight.E007``: ``CAPTURE_FILE`` is not a path (a string or ``os.PathLike``), or its
+  directory does not exist.
 * ``querysight.W001``: an unknown key in ``QUERYSIGHT``.
 * ``querysight.W002``: the middleware is installed but ``querysight`` is not in ``INSTALLED_APPS``.
 
@@ -19,6 +21,7 @@ would validate the settings).
 from __future__ import annotations
 
 import fnmatch
+import os
 from typing import Any
 
 from django.core import checks
@@ -113,6 +116,17 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
             f"QUERYSIGHT['DETECT'] must map {', '.join(DETECTIONS)} to True/False, not {detect!r}.",
             id="querysight.E006",
         ))
+    capture = user.get("CAPTURE_FILE")
+    if capture is not None:
+        if not isinstance(capture, (str, os.PathLike)):
+            errors.append(checks.Error(
+                f"QUERYSIGHT['CAPTURE_FILE'] must be a path, not {capture!r}.", id="querysight.E007"
+            ))
+        elif not os.path.isdir(os.path.dirname(os.path.abspath(os.fspath(capture)))):
+            errors.append(checks.Error(
+                f"QUERYSIGHT['CAPTURE_FILE'] is {os.fspath(capture)!r}, whose directory does not exist.",
+                id="querysight.E007",
+            ))
     middleware = getattr(settings, "MIDDLEWARE", None) or []
     if any(str(m).startswith("querysight.") for m in middleware) and not apps.is_installed("querysight"):
         errors.append(checks.Warning(

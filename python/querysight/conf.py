@@ -37,6 +37,9 @@ DEFAULTS: dict[str, Any] = {
     "MAX_GROUPS": 10_000,
     # Logger used in "log" mode and for internal errors.
     "LOGGER": "querysight",
+    # A path: every query of every scope is appended there as a JSON line, the capture format
+    # `querysight logs` reads. None: off.
+    "CAPTURE_FILE": None,
 }
 
 
@@ -55,6 +58,7 @@ class Settings:
     sample_rate: float = 1.0
     max_groups: int = 10_000
     logger: str = "querysight"
+    capture_file: str | None = None
 
     def detects(self, name: str) -> bool:
         return bool(self.detect.get(name, False))
@@ -138,6 +142,7 @@ def _merge(user: dict[str, Any]) -> Settings:
         sample_rate=float(rate),
         max_groups=positive_int("MAX_GROUPS"),
         logger=str(merged["LOGGER"]),
+        capture_file=os.fspath(merged["CAPTURE_FILE"]) if isinstance(merged["CAPTURE_FILE"], (str, os.PathLike)) else None,
     )
 
 

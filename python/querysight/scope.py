@@ -13,6 +13,7 @@ is logged once and the scope stops watching.
 from __future__ import annotations
 
 import contextvars
+import itertools
 import fnmatch
 import logging
 import re
@@ -20,7 +21,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
-from . import callsite, fixes, relations
+from . import callsite, capture_file, fixes, relations
 from .conf import Settings, get_settings
 
 #: The scope of the current context (shared with :mod:`querysight.relations`).
@@ -30,6 +31,8 @@ _IGNORE = re.compile(r"#\s*querysight:\s*ignore(?:\[(?P<codes>[\w,\s-]+)\])?")
 
 #: Call sites remembered per scope (bounded memory; later sites still count, without details).
 _MAX_SITES = 50_000
+
+_scope_ids = itertools.count(1)
 
 _DIALECTS = {"postgresql": "postgres", "postgis": "postgres", "mysql": "mysql", "sqlite": "sqlite"}
 
@@ -171,6 +174,8 @@ class Scope:
         self._finished = False
         self._error_logged = False
         self.findings: list[Finding] = []
+        self._capture_file = self.settings.capture_file
+        self._capture_scope = f"{name}#{next(_scope_ids)}"
 
     # -- capture ----------------------------------------------------------------------------
 
@@ -213,6 +218,19 @@ class Scope:
                 duration_ns // 1000,
                 relation.label if relation else None,
             )
+            if self._capture_file is not None:
+                capture_file.write(
+                    self._capture_file,
+                    sql=sql,
+                    params=params,
+                    duration_us=duration_ns // 1000,
+                    scope=self._capture_scope,
+                    call_site=site,
+                    vendor=vendor,
+                    alias=alias,
+                    relation=relation.label if relation else None,
+                    logger=self.settings.logger,
+                )
         except Exception:
             self._fail()
 

@@ -110,7 +110,10 @@ pub fn detect(sample: &[u8]) -> Option<Format> {
             scores[i] += score(*format, line);
         }
     }
-    let (best, score) = scores.iter().enumerate().max_by_key(|(i, s)| (**s, usize::MAX - i))?;
+    let (best, score) = scores
+        .iter()
+        .enumerate()
+        .max_by_key(|(i, s)| (**s, usize::MAX - i))?;
     (*score > 0).then(|| Format::ALL[best])
 }
 
@@ -128,22 +131,27 @@ fn score(format: Format, line: &[u8]) -> u32 {
             u32::from(json && has(b"\"error_severity\"") && has(b"\"message\"")) * 3
         }
         Format::PostgresCsv => {
-            u32::from(readers::postgres_csv::is_boundary(line) && (has(b",LOG,") || has(b",\"LOG\",") || has(b",ERROR,"))) * 2
+            u32::from(
+                readers::postgres_csv::is_boundary(line)
+                    && (has(b",LOG,") || has(b",\"LOG\",") || has(b",ERROR,")),
+            ) * 2
         }
         Format::MysqlSlow => {
             u32::from(line.starts_with(b"# Query_time:") || line.starts_with(b"# User@Host:")) * 2
         }
-        Format::MysqlGeneral => u32::from(
-            readers::mysql_general::parse_head(line).is_some_and(|h| {
+        Format::MysqlGeneral => {
+            u32::from(readers::mysql_general::parse_head(line).is_some_and(|h| {
                 matches!(
                     h.command,
                     b"Query" | b"Connect" | b"Quit" | b"Execute" | b"Prepare" | b"Init DB"
                 )
-            }),
-        ),
+            }))
+        }
         Format::Django => u32::from(readers::django::starts_record(line)) * 2,
         Format::PostgresStderr => u32::from(
-            !json && readers::prefix::generic(line).is_some() && !readers::postgres_csv::is_boundary_csv_like(line),
+            !json
+                && readers::prefix::generic(line).is_some()
+                && !readers::postgres_csv::is_boundary_csv_like(line),
         ),
     }
 }

@@ -86,11 +86,14 @@ pub(crate) struct Digest {
 
 impl Digest {
     pub fn record(&mut self, fingerprint: u64, duration: Option<u64>, file: u32, line: u64) {
-        let t = self.shapes.entry(fingerprint).or_insert_with(|| ShapeTotals {
-            first_file: file,
-            first_line: line,
-            ..ShapeTotals::default()
-        });
+        let t = self
+            .shapes
+            .entry(fingerprint)
+            .or_insert_with(|| ShapeTotals {
+                first_file: file,
+                first_line: line,
+                ..ShapeTotals::default()
+            });
         t.count += 1;
         if let Some(d) = duration {
             t.timed += 1;
@@ -107,9 +110,24 @@ mod tests {
 
     #[test]
     fn buckets_round_trip() {
-        for v in [0_u64, 1, 15, 16, 17, 31, 32, 100, 1000, 123_456, u64::MAX / 3] {
+        for v in [
+            0_u64,
+            1,
+            15,
+            16,
+            17,
+            31,
+            32,
+            100,
+            1000,
+            123_456,
+            u64::MAX / 3,
+        ] {
             let (low, width) = bucket_range(bucket(v));
-            assert!(low <= v && v < low.saturating_add(width), "{v}: {low} {width}");
+            assert!(
+                low <= v && v < low.saturating_add(width),
+                "{v}: {low} {width}"
+            );
         }
     }
 

@@ -192,14 +192,63 @@ pub fn analyze(inputs: &[Input], options: &Options) -> Result<Analysis, LogError
     };
     let mut tracker = scope::Tracker::new(options);
     let mut first_format = None;
-    let in_flight = rayon::current_num_threads().max(1) * 2;
     for input in inputs {
         let name = input.name();
+        let reader = source::open(input)?;
+        let format = read_one(name, reader, options, &config, &mut tracker)?;
+        first_format.get_or_insert(format);
+    }
+    Ok(tracker.finish(first_format.unwrap_or(Format::Django)))
+}
+
+/// The options the `readers` fuzz target (and its corpus replay test) derives from the
+/// first byte of an input: `format`, and a chunk size of 1 to 497 bytes so that records
+/// straddle chunk boundaries; records over 64 KiB are skipped.
+pub fn fuzz_options(selector: u8, format: Format) -> Options {
+    Options {
+        format: Some(format),
+        limits: Limits {
+            chunk: 1 + usize::from(selector >> 3) * 16,
+            max_record: 1 << 16,
+        },
+        ..Options::default()
+    }
+}
+
+/// [`analyze`] of bytes in memory (named `-`). Never fails: an undetectable format is read
+/// as Django's debug log (everything skipped).
+pub fn analyze_bytes(bytes: &[u8], options: &Options) -> Analysis {
+    let config = ReaderConfig {
+        log_line_prefix: options.log_line_prefix.as_deref().map(LogLinePrefix::new),
+    };
+    let mut tracker = scope::Tracker::new(options);
+    let reader: Box<dyn std::io::Read + Send> = Box::new(std::io::Cursor::new(bytes.to_vec()));
+    let mut opts = options.clone();
+    if opts.format.is_none() {
+        opts.format = Some(
+            detect(source::complete_lines(&bytes[..bytes.len().min(SAMPLE)]))
+                .unwrap_or(Format::Django),
+        );
+    }
+    let format =
+        read_one("-".to_string(), reader, &opts, &config, &mut tracker).unwrap_or(Format::Django);
+    tracker.finish(format)
+}
+
+/// Reads one input into `tracker`; returns its format.
+fn read_one(
+    name: String,
+    reader: Box<dyn std::io::Read + Send>,
+    options: &Options,
+    config: &ReaderConfig,
+    tracker: &mut scope::Tracker<'_>,
+) -> Result<Format, LogError> {
+    let in_flight = rayon::current_num_threads().max(1) * 2;
+    {
         let io_err = |source| InputError {
             name: name.clone(),
             source,
         };
-        let reader = source::open(input)?;
         let (sample, reader) = source::peek(reader, SAMPLE).map_err(io_err)?;
         let format = match options.format {
             Some(f) => f,
@@ -209,39 +258,64 @@ pub fn analyze(inputs: &[Input], options: &Options) -> Result<Analysis, LogError
                 None => return Err(LogError::UnknownFormat(name)),
             },
         };
-        first_format.get_or_insert(format);
         tracker.begin_input(name.clone(), format);
         let mut chunker = Chunker::new(reader, format, options.limits);
         let mut lines = 0;
-        loop {
+        // Three stages overlap: while the pool reads batch k, this thread consumes batch
+        // k - 1 (in order) and then reads batch k + 1.
+        let read_batch = |chunker: &mut Chunker<_>, tracker: &mut scope::Tracker<'_>| {
             let mut batch = Vec::with_capacity(in_flight);
             while batch.len() < in_flight {
-                match chunker.next_chunk().map_err(io_err)? {
+                match chunker.next_chunk()? {
                     Some(c) => batch.push(c),
                     None => break,
                 }
             }
             for (line, bytes) in chunker.take_oversized() {
-                tracker.skip(line, format!("record of {bytes} bytes is over the {}-byte limit", options.limits.max_record));
+                tracker.skip(
+                    line,
+                    format!(
+                        "record of {bytes} bytes is over the {}-byte limit",
+                        options.limits.max_record
+                    ),
+                );
             }
-            if batch.is_empty() {
-                break;
-            }
-            let outs: Vec<ChunkOut> = batch
-                .par_iter()
-                .map(|chunk| {
-                    let mut out = ChunkOut::default();
-                    readers::read_chunk(format, &chunk.data, &config, &mut out);
-                    out
-                })
-                .collect();
-            for (chunk, out) in batch.iter().zip(outs) {
-                lines = chunk.first_line - 1 + memchr::memchr_iter(b'\n', &chunk.data).count() as u64
-                    + u64::from(!chunk.data.ends_with(b"\n") && !chunk.data.is_empty());
-                tracker.consume(out, chunk.first_line);
-            }
+            Ok::<_, std::io::Error>(batch)
+        };
+        let mut current = read_batch(&mut chunker, tracker).map_err(io_err)?;
+        let mut previous: Option<(Vec<source::Chunk>, Vec<ChunkOut>)> = None;
+        while !current.is_empty() || previous.is_some() {
+            let (next, outs) = rayon::join(
+                || {
+                    if let Some((chunks, outs)) = previous.take() {
+                        for (chunk, out) in chunks.into_iter().zip(outs) {
+                            lines = chunk.first_line - 1 + chunk.lines;
+                            tracker.consume(out, chunk.first_line);
+                            chunker.recycle(chunk.data);
+                        }
+                    }
+                    if current.is_empty() {
+                        Ok(Vec::new())
+                    } else {
+                        read_batch(&mut chunker, tracker)
+                    }
+                },
+                || {
+                    current
+                        .par_iter()
+                        .map(|chunk| {
+                            let mut out = ChunkOut::default();
+                            readers::read_chunk(format, &chunk.data, config, &mut out);
+                            out
+                        })
+                        .collect::<Vec<ChunkOut>>()
+                },
+            );
+            let next = next.map_err(io_err)?;
+            previous = (!current.is_empty()).then(|| (std::mem::take(&mut current), outs));
+            current = next;
         }
         tracker.add_size(chunker.bytes, lines);
+        Ok(format)
     }
-    Ok(tracker.finish(first_format.unwrap_or(Format::Django)))
 }

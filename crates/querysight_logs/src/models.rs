@@ -133,7 +133,8 @@ impl Schema {
             }
         };
         if let Some(model) = source_table.and_then(|t| self.by_table.get(t)) {
-            let found: Vec<&SchemaRelation> = model.relations.iter().filter(|r| matches(r)).collect();
+            let found: Vec<&SchemaRelation> =
+                model.relations.iter().filter(|r| matches(r)).collect();
             if let [rel] = found.as_slice() {
                 return Some(fix(model, rel));
             }
@@ -141,10 +142,12 @@ impl Schema {
                 return None; // two relations to the same table: the SQL cannot tell which
             }
         }
-        let mut all = self
-            .by_table
-            .values()
-            .flat_map(|m| m.relations.iter().filter(|r| matches(r)).map(move |r| (m, r)));
+        let mut all = self.by_table.values().flat_map(|m| {
+            m.relations
+                .iter()
+                .filter(|r| matches(r))
+                .map(move |r| (m, r))
+        });
         let first = all.next()?;
         if all.next().is_some() {
             return None;
@@ -156,7 +159,10 @@ impl Schema {
 /// The last part of a possibly qualified name, without quotes or a trailing comma.
 fn bare(name: &str) -> &str {
     let name = name.trim_end_matches([',', ';', ')']);
-    name.rsplit('.').next().unwrap_or(name).trim_matches(['"', '`'])
+    name.rsplit('.')
+        .next()
+        .unwrap_or(name)
+        .trim_matches(['"', '`'])
 }
 
 /// The table after the first `from`.

@@ -158,7 +158,11 @@ impl<'o> Tracker<'o> {
         self.skipped_count += 1;
         if self.skipped.len() < SKIPPED_KEPT {
             self.skipped.push(Skipped {
-                file: self.files.get(self.file as usize).cloned().unwrap_or_default(),
+                file: self
+                    .files
+                    .get(self.file as usize)
+                    .cloned()
+                    .unwrap_or_default(),
                 line,
                 reason,
             });
@@ -234,7 +238,8 @@ impl<'o> Tracker<'o> {
             self.file,
             ev.line,
         );
-        let gap_us = i64::try_from(self.options.scope_gap_ms.saturating_mul(1000)).unwrap_or(i64::MAX);
+        let gap_us =
+            i64::try_from(self.options.scope_gap_ms.saturating_mul(1000)).unwrap_or(i64::MAX);
         let split = self.open.get(&ev.conn).is_some_and(|s| {
             let same_trace = ev.trace != 0 && ev.trace == s.trace;
             (ev.trace != 0 && s.trace != 0 && ev.trace != s.trace)
@@ -355,7 +360,9 @@ impl<'o> Tracker<'o> {
             let trace_label = (!new_labels.is_empty()).then(|| self.label_of(ev.trace));
             let route_label = needs_route_label.then(|| self.label_of(ev.route));
             if let Some(s) = self.open.get_mut(&ev.conn) {
-                if let Some(t) = trace_label.filter(|t| !s.label.contains(t.trim_start_matches("trace "))) {
+                if let Some(t) =
+                    trace_label.filter(|t| !s.label.contains(t.trim_start_matches("trace ")))
+                {
                     s.label.push_str(", ");
                     s.label.push_str(&t);
                 }
@@ -371,7 +378,7 @@ impl<'o> Tracker<'o> {
                 self.close(s);
             }
         }
-        if self.seq % 65_536 == 0 {
+        if self.seq.is_multiple_of(65_536) {
             self.sweep(ev.ts_us, gap_us);
         }
     }
@@ -384,7 +391,9 @@ impl<'o> Tracker<'o> {
         let idle: Vec<u64> = self
             .open
             .iter()
-            .filter(|(_, s)| !s.in_tx && s.last_ts != i64::MIN && now.saturating_sub(s.last_ts) > gap_us)
+            .filter(|(_, s)| {
+                !s.in_tx && s.last_ts != i64::MIN && now.saturating_sub(s.last_ts) > gap_us
+            })
             .map(|(k, _)| *k)
             .collect();
         for k in idle {
@@ -435,7 +444,13 @@ impl<'o> Tracker<'o> {
                     .find(|f| *f != 0 && *f != n.fingerprint && !n1.contains(f))
             });
             let key = (n.fingerprint, source.unwrap_or(0));
-            let r = self.scope_ref(&s, n.fingerprint, n.count, n.distinct_params, n.total_duration_us);
+            let r = self.scope_ref(
+                &s,
+                n.fingerprint,
+                n.count,
+                n.distinct_params,
+                n.total_duration_us,
+            );
             let seq = self.seq;
             let acc = self.bursts.entry(key).or_insert_with(|| Acc {
                 scopes: 0,
@@ -469,7 +484,11 @@ impl<'o> Tracker<'o> {
             }
         }
         if self.options.timeline {
-            let score = if self.has_durations { s.total_us } else { s.queries };
+            let score = if self.has_durations {
+                s.total_us
+            } else {
+                s.queries
+            };
             if self.worst.as_ref().is_none_or(|w| score > w.score) {
                 let mut entries = std::mem::take(&mut s.timeline);
                 for e in &mut entries {
@@ -500,7 +519,11 @@ impl<'o> Tracker<'o> {
     fn shape(&self, fp: u64) -> ShapeRef {
         ShapeRef {
             fingerprint: fp,
-            text: self.shapes.get(&fp).map(|s| s.text.clone()).unwrap_or_default(),
+            text: self
+                .shapes
+                .get(&fp)
+                .map(|s| s.text.clone())
+                .unwrap_or_default(),
         }
     }
 
@@ -523,7 +546,11 @@ impl<'o> Tracker<'o> {
                 (
                     Burst {
                         shape: self.shape(*fp),
-                        example: self.shapes.get(fp).map(|s| s.example.clone()).unwrap_or_default(),
+                        example: self
+                            .shapes
+                            .get(fp)
+                            .map(|s| s.example.clone())
+                            .unwrap_or_default(),
                         source: (*source != 0).then(|| self.shape(*source)),
                         scopes: acc.scopes,
                         queries: acc.queries,
@@ -570,13 +597,21 @@ impl<'o> Tracker<'o> {
             .iter()
             .map(|(fp, t)| DigestRow {
                 shape: self.shape(*fp),
-                example: self.shapes.get(fp).map(|s| s.example.clone()).unwrap_or_default(),
+                example: self
+                    .shapes
+                    .get(fp)
+                    .map(|s| s.example.clone())
+                    .unwrap_or_default(),
                 count: t.count,
                 total_us: t.total_us,
                 mean_us: t.total_us.checked_div(t.timed).unwrap_or(0),
                 p95_us: t.hist.quantile(0.95, t.max_us).unwrap_or(0),
                 max_us: t.max_us,
-                first_file: self.files.get(t.first_file as usize).cloned().unwrap_or_default(),
+                first_file: self
+                    .files
+                    .get(t.first_file as usize)
+                    .cloned()
+                    .unwrap_or_default(),
                 first_line: t.first_line,
             })
             .collect();

@@ -85,6 +85,8 @@ pub(crate) struct Chunk {
     pub data: Vec<u8>,
     /// 1-based line of the chunk's first line in its input.
     pub first_line: u64,
+    /// Lines in the chunk (a last line without `\n` counts).
+    pub lines: u64,
 }
 
 /// Splits a reader into chunks that start at record boundaries.
@@ -97,6 +99,8 @@ pub(crate) struct Chunker<R> {
     eof: bool,
     /// Lines and start of an oversized record being discarded.
     oversized: Vec<(u64, u64)>,
+    /// Buffers of consumed chunks, for reuse.
+    spare: Vec<Vec<u8>>,
     pub bytes: u64,
 }
 
@@ -110,6 +114,7 @@ impl<R: Read> Chunker<R> {
             next_line: 1,
             eof: false,
             oversized: Vec::new(),
+            spare: Vec::new(),
             bytes: 0,
         }
     }
@@ -123,18 +128,11 @@ impl<R: Read> Chunker<R> {
         while !self.eof && self.carry.len() < want {
             let start = self.carry.len();
             let grow = (want - start).max(64 << 10);
-            self.carry.resize(start + grow, 0);
-            let n = loop {
-                match self.reader.read(&mut self.carry[start..]) {
-                    Ok(n) => break n,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(e) => {
-                        self.carry.truncate(start);
-                        return Err(e);
-                    }
-                }
-            };
-            self.carry.truncate(start + n);
+            self.carry.reserve(grow);
+            // `read_to_end` fills spare capacity without zeroing it first.
+            let n = (&mut self.reader)
+                .take(grow as u64)
+                .read_to_end(&mut self.carry)?;
             self.bytes += n as u64;
             if n == 0 {
                 self.eof = true;
@@ -143,11 +141,19 @@ impl<R: Read> Chunker<R> {
         Ok(())
     }
 
-    /// The start of the last line in `buf[from..]` (after position 0) at which a record
-    /// starts; the last line of the buffer is only used at end of input.
+    /// Gives a consumed chunk's buffer back for reuse (fresh pages cost a kernel page clear).
+    pub fn recycle(&mut self, mut buffer: Vec<u8>) {
+        if self.spare.len() < 16 {
+            buffer.clear();
+            self.spare.push(buffer);
+        }
+    }
+
+    /// The start of the last line of `buf` (after position 0) at which a record starts. The
+    /// last, incomplete line is tested on what has been read of it (readers decide from a
+    /// line's start), so that a huge record is not glued to the complete ones before it.
     fn last_boundary(&self, buf: &[u8]) -> Option<usize> {
-        // The end of the last complete line.
-        let mut end = memchr::memrchr(b'\n', buf)?;
+        let mut end = buf.len();
         while let Some(nl) = memchr::memrchr(b'\n', &buf[..end]) {
             let line_start = nl + 1;
             let line = &buf[line_start..end];
@@ -173,11 +179,19 @@ impl<R: Read> Chunker<R> {
                 self.last_boundary(&self.carry)
             };
             if let Some(split) = split {
-                let rest = self.carry.split_off(split);
+                let mut rest = self.spare.pop().unwrap_or_default();
+                rest.extend_from_slice(&self.carry[split..]);
+                self.carry.truncate(split);
                 let data = std::mem::replace(&mut self.carry, rest);
                 let first_line = self.next_line;
-                self.next_line += memchr::memchr_iter(b'\n', &data).count() as u64;
-                return Ok(Some(Chunk { data, first_line }));
+                let newlines = memchr::memchr_iter(b'\n', &data).count() as u64;
+                self.next_line += newlines;
+                let lines = newlines + u64::from(!data.ends_with(b"\n"));
+                return Ok(Some(Chunk {
+                    data,
+                    first_line,
+                    lines,
+                }));
             }
             // No record starts after the first one: grow, up to the record limit.
             if self.carry.len() < self.limits.max_record {

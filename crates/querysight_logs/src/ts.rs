@@ -125,10 +125,16 @@ mod tests {
     fn formats() {
         let base = parse_iso(b"2026-11-21 22:03:16 UTC").unwrap();
         assert_eq!(base, 1_795_298_596_000_000);
-        assert_eq!(parse_iso(b"2026-11-21 22:03:16.443 UTC"), Some(base + 443_000));
+        assert_eq!(
+            parse_iso(b"2026-11-21 22:03:16.443 UTC"),
+            Some(base + 443_000)
+        );
         assert_eq!(parse_iso(b"2026-11-21T22:03:16.000443Z"), Some(base + 443));
         assert_eq!(parse_yymmdd(b"261121 22:03:16\t"), Some((base, 15)));
-        assert_eq!(parse_yymmdd(b"261121  2:03:16"), Some((base - 20 * 3_600_000_000, 15)));
+        assert_eq!(
+            parse_yymmdd(b"261121  2:03:16"),
+            Some((base - 20 * 3_600_000_000, 15))
+        );
         assert_eq!(parse_iso(b"2026-13-21 22:03:16"), None);
         assert_eq!(parse_iso(b"2026-1"), None);
         assert_eq!(epoch_number(1_795_298_596.5), Some(base + 500_000));

@@ -7,7 +7,9 @@ use querysight_logs::report::json;
 use querysight_logs::{analyze, Analysis, Format, Input, Limits, Options};
 
 fn sample(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("resources/test").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("resources/test")
+        .join(name)
 }
 
 fn run(name: &str, options: &Options) -> Analysis {
@@ -44,7 +46,11 @@ fn postgres_stderr_burst_per_session() {
     assert_eq!((b.scopes, b.queries), (6, 30));
     assert_eq!((b.worst.count, b.worst.distinct_params), (5, 3));
     assert_eq!((b.worst.first_line, b.worst.last_line), (85, 89));
-    assert!(b.worst.label.starts_with("6b021532.4c6a"), "{}", b.worst.label);
+    assert!(
+        b.worst.label.starts_with("6b021532.4c6a"),
+        "{}",
+        b.worst.label
+    );
     assert!(b.worst.label.contains("5bd66ef5095369c7b0d1f8f4bd33716a"));
     assert_eq!(
         b.source.as_ref().map(|s| s.text.as_str()),
@@ -88,7 +94,10 @@ fn explicit_log_line_prefix_reads_the_same() {
         ..Options::default()
     };
     let explicit = run("pg15_stderr.log", &options);
-    assert_eq!(json::to_value(&explicit), json::to_value(&default("pg15_stderr.log")));
+    assert_eq!(
+        json::to_value(&explicit),
+        json::to_value(&default("pg15_stderr.log"))
+    );
 }
 
 #[test]
@@ -97,10 +106,18 @@ fn digest_is_ranked_by_total_time() {
     assert!(a.digest.windows(2).all(|w| w[0].total_us >= w[1].total_us));
     let top = &a.digest[0];
     // Django's table introspection (3 times per connection, 2 to 3.7 ms each) costs most.
-    assert!(top.shape.text.starts_with("select c.relname"), "{}", top.shape.text);
+    assert!(
+        top.shape.text.starts_with("select c.relname"),
+        "{}",
+        top.shape.text
+    );
     assert_eq!(top.count, 24);
     assert!(top.p95_us <= top.max_us && top.mean_us <= top.max_us);
-    let author = a.digest.iter().find(|d| d.shape.text == AUTHOR_BY_ID).unwrap();
+    let author = a
+        .digest
+        .iter()
+        .find(|d| d.shape.text == AUTHOR_BY_ID)
+        .unwrap();
     assert_eq!(author.count, 34);
     assert_eq!(a.digest.iter().map(|d| d.count).sum::<u64>(), a.statements);
 }
@@ -139,7 +156,11 @@ fn mysql_general_and_slow_logs() {
         let b = &a.bursts[0];
         assert_eq!(b.shape.fingerprint, author_fingerprint(), "{name}");
         assert_eq!((b.queries, b.worst.distinct_params), (5, 3), "{name}");
-        assert!(b.worst.label.starts_with('4'), "{name}: thread 4: {}", b.worst.label);
+        assert!(
+            b.worst.label.starts_with('4'),
+            "{name}: thread 4: {}",
+            b.worst.label
+        );
     }
     assert!(default("mariadb1011_slow.log").has_durations);
     assert!(!default("mariadb1011_general.log").has_durations);
@@ -171,7 +192,10 @@ fn capture_format_scopes_call_sites_and_duplicates() {
         b.shape.text,
         "select shop_review.id, shop_review.text from shop_review where shop_review.book_id = ?"
     );
-    assert_eq!((b.queries, b.worst.distinct_params, b.total_us), (4, 4, 480));
+    assert_eq!(
+        (b.queries, b.worst.distinct_params, b.total_us),
+        (4, 4, 480)
+    );
     assert_eq!(a.duplicates.len(), 1);
     assert_eq!(a.duplicates[0].executions, 3);
     assert!(a.duplicates[0].shape.text.contains("shop_setting"));
@@ -219,9 +243,15 @@ fn gzip_is_read_transparently() {
     let a = analyze(&[Input::Path(gz)], &Options::default()).unwrap();
     let b = default("pg15_stderr.log");
     assert_eq!((a.statements, a.bytes), (b.statements, b.bytes));
-    assert_eq!(a.bursts, b.bursts.iter().map(|x| {
-        let mut x = x.clone();
-        x.worst.file = a.inputs[0].clone();
-        x
-    }).collect::<Vec<_>>());
+    assert_eq!(
+        a.bursts,
+        b.bursts
+            .iter()
+            .map(|x| {
+                let mut x = x.clone();
+                x.worst.file = a.inputs[0].clone();
+                x
+            })
+            .collect::<Vec<_>>()
+    );
 }

@@ -71,7 +71,7 @@ pub fn read(chunk: &[u8], sink: &mut dyn Sink) {
         let (prefix, msg) = split_prefix(line);
         if let Some((at, seconds)) = head(msg) {
             if let Some(o) = open.take() {
-                sink.skip(o.line, "Django record without `; args=` (truncated?)");
+                finish_unterminated(&o, sink);
             }
             open = Some(Open {
                 line: n,
@@ -88,7 +88,7 @@ pub fn read(chunk: &[u8], sink: &mut dyn Sink) {
         }
         // Does the open record end on this line?
         let Some(o) = &open else { continue };
-        if memchr::memmem::find(line, b"; args=").is_none() {
+        if super::finders::ARGS.find(line).is_none() {
             continue;
         }
         let dialect = if memchr::memchr(b'`', &o.text).is_some() {
@@ -103,7 +103,24 @@ pub fn read(chunk: &[u8], sink: &mut dyn Sink) {
         open = None;
     }
     if let Some(o) = open {
-        sink.skip(o.line, "Django record without `; args=` (truncated?)");
+        finish_unterminated(&o, sink);
+    }
+}
+
+/// A record whose `; args=` was never found outside quotes: an unterminated string or comment
+/// hid it. The last `; args=` is taken (the statement is then read as truncated); without
+/// one, the record is skipped.
+fn finish_unterminated(o: &Open<'_>, sink: &mut dyn Sink) {
+    match memchr::memmem::rfind(&o.text, b"; args=") {
+        Some(end) => {
+            let dialect = if memchr::memchr(b'`', &o.text).is_some() {
+                Dialect::Mysql
+            } else {
+                Dialect::Postgres
+            };
+            emit(o, end, dialect, sink);
+        }
+        None => sink.skip(o.line, "Django record without `; args=` (truncated?)"),
     }
 }
 

@@ -66,6 +66,17 @@ pub fn is_boundary(format: Format, line: &[u8]) -> bool {
     }
 }
 
+/// Finders built once (building a `memmem` finder per call costs more than the search).
+pub(crate) mod finders {
+    use std::sync::LazyLock;
+
+    use memchr::memmem::Finder;
+
+    pub static SEVERITY_END: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b":  "));
+    pub static MS: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b" ms"));
+    pub static ARGS: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"; args="));
+}
+
 /// Iterates `(1-based line number, line without `\n` or `\r\n`)`.
 pub(crate) fn lines(chunk: &[u8]) -> impl Iterator<Item = (u64, &[u8])> {
     let mut pos = 0;

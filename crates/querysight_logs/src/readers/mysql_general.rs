@@ -39,7 +39,10 @@ pub fn parse_head(line: &[u8]) -> Option<Head<'_>> {
             // No time: the thread id starts the line (rare; some MySQL builds pad with none).
         }
     }
-    let ws = line[i..].iter().take_while(|b| **b == b'\t' || **b == b' ').count();
+    let ws = line[i..]
+        .iter()
+        .take_while(|b| **b == b'\t' || **b == b' ')
+        .count();
     if ws == 0 && i > 0 {
         return None;
     }
@@ -55,7 +58,9 @@ pub fn parse_head(line: &[u8]) -> Option<Head<'_>> {
     if command.is_empty()
         || command.len() > 24
         || !command[0].is_ascii_uppercase()
-        || !command.iter().all(|b| b.is_ascii_alphabetic() || *b == b' ' || *b == b'_')
+        || !command
+            .iter()
+            .all(|b| b.is_ascii_alphabetic() || *b == b' ' || *b == b'_')
     {
         return None;
     }
@@ -110,7 +115,10 @@ mod tests {
     #[test]
     fn heads() {
         let h = parse_head(b"261121 22:04:02\t     3 Query\tselect 1").unwrap();
-        assert_eq!((h.thread, h.command, h.argument), (&b"3"[..], &b"Query"[..], &b"select 1"[..]));
+        assert_eq!(
+            (h.thread, h.command, h.argument),
+            (&b"3"[..], &b"Query"[..], &b"select 1"[..])
+        );
         assert!(h.ts_us.is_some());
         let h = parse_head(b"\t\t     4 Query\tSET NAMES utf8mb4").unwrap();
         assert_eq!(h.thread, b"4");

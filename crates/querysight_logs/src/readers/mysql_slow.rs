@@ -26,7 +26,10 @@ struct Entry {
 fn value_after<'a>(line: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
     let at = memchr::memmem::find(line, key)? + key.len();
     let rest = trim_start(&line[at..]);
-    let end = rest.iter().position(|b| b.is_ascii_whitespace()).unwrap_or(rest.len());
+    let end = rest
+        .iter()
+        .position(|b| b.is_ascii_whitespace())
+        .unwrap_or(rest.len());
     Some(&rest[..end])
 }
 
@@ -47,7 +50,8 @@ pub fn read(chunk: &[u8], sink: &mut dyn Sink) {
             let Some(e) = &mut entry else { continue };
             if h.starts_with(b"Time:") {
                 let t = trim_start(&h[5..]);
-                e.ts_us = crate::ts::parse_iso(t).or_else(|| crate::ts::parse_yymmdd(t).map(|x| x.0));
+                e.ts_us =
+                    crate::ts::parse_iso(t).or_else(|| crate::ts::parse_yymmdd(t).map(|x| x.0));
             }
             if let Some(id) = value_after(h, b"Thread_id:").or_else(|| value_after(h, b" Id:")) {
                 e.thread = id.to_vec();

@@ -33,7 +33,12 @@ pub fn read(chunk: &[u8], sink: &mut dyn Sink) {
                     .or_else(|| rs.get("instrumentationLibrarySpans"))
                     .and_then(Value::as_array);
                 for ss in scopes.into_iter().flatten() {
-                    for span in ss.get("spans").and_then(Value::as_array).into_iter().flatten() {
+                    for span in ss
+                        .get("spans")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                    {
                         span_record(span, n, sink);
                     }
                 }

@@ -27,7 +27,7 @@ pub enum Message<'a> {
 /// Reads a `LOG` message.
 pub fn parse(msg: &[u8]) -> Message<'_> {
     if let Some(rest) = msg.strip_prefix(b"duration: ") {
-        let Some(ms_end) = memchr::memmem::find(rest, b" ms") else {
+        let Some(ms_end) = super::finders::MS.find(rest) else {
             return Message::Other;
         };
         let Some(duration_us) = parse_decimal(&rest[..ms_end], 1000) else {

@@ -108,7 +108,11 @@ fn handle(fields: &[Cow<'_, [u8]>], line: u64, sink: &mut dyn Sink) {
     if fields[11].as_ref() != b"LOG" {
         return;
     }
-    let conn: &[u8] = if fields[5].is_empty() { &fields[3] } else { &fields[5] };
+    let conn: &[u8] = if fields[5].is_empty() {
+        &fields[3]
+    } else {
+        &fields[5]
+    };
     let ts = crate::ts::parse_iso(&fields[0]);
     match pg_message::parse(&fields[13]) {
         Message::Statement { duration_us, sql } => {

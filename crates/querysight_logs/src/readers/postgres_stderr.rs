@@ -79,7 +79,10 @@ pub fn read(chunk: &[u8], prefix: Option<&LogLinePrefix>, sink: &mut dyn Sink) {
         }
         let Some((fields, rest)) = split(line, prefix) else {
             flush(&mut pending, sink);
-            sink.skip(n, "unrecognized PostgreSQL log line (check --log-line-prefix)");
+            sink.skip(
+                n,
+                "unrecognized PostgreSQL log line (check --log-line-prefix)",
+            );
             continue;
         };
         let sev_len = prefix::severity_len(rest).unwrap_or(0);

@@ -96,13 +96,16 @@ impl LogLinePrefix {
                     let rest = line.get(pos..).unwrap_or_default();
                     let len = match c {
                         b'm' | b't' | b's' => timestamp_len(rest),
-                        b'n' => Some(rest.iter().take_while(|b| b.is_ascii_digit() || **b == b'.').count()),
+                        b'n' => Some(
+                            rest.iter()
+                                .take_while(|b| b.is_ascii_digit() || **b == b'.')
+                                .count(),
+                        ),
                         _ => Some(match self.items.get(k + 1) {
-                            Some(Item::Lit(l)) => memchr::memmem::find(rest, l).unwrap_or(usize::MAX),
-                            _ => rest
-                                .iter()
-                                .position(|b| *b == b' ')
-                                .unwrap_or(rest.len()),
+                            Some(Item::Lit(l)) => {
+                                memchr::memmem::find(rest, l).unwrap_or(usize::MAX)
+                            }
+                            _ => rest.iter().position(|b| *b == b' ').unwrap_or(rest.len()),
                         }),
                     };
                     match len {
@@ -161,7 +164,9 @@ fn timestamp_len(s: &[u8]) -> Option<usize> {
         let zone = &s[i + 1..];
         let n = zone
             .iter()
-            .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'/' | b'_' | b':'))
+            .take_while(|b| {
+                b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'/' | b'_' | b':')
+            })
             .count();
         let looks_like_zone = n > 0
             && (zone[0].is_ascii_uppercase() || zone[0] == b'+' || zone[0] == b'-')
@@ -175,9 +180,24 @@ fn timestamp_len(s: &[u8]) -> Option<usize> {
 
 /// Severities PostgreSQL writes, each followed by `:  `.
 const SEVERITIES: &[&[u8]] = &[
-    b"LOG", b"DETAIL", b"STATEMENT", b"ERROR", b"HINT", b"CONTEXT", b"WARNING", b"NOTICE",
-    b"INFO", b"FATAL", b"PANIC", b"QUERY", b"LOCATION", b"DEBUG1", b"DEBUG2", b"DEBUG3",
-    b"DEBUG4", b"DEBUG5",
+    b"LOG",
+    b"DETAIL",
+    b"STATEMENT",
+    b"ERROR",
+    b"HINT",
+    b"CONTEXT",
+    b"WARNING",
+    b"NOTICE",
+    b"INFO",
+    b"FATAL",
+    b"PANIC",
+    b"QUERY",
+    b"LOCATION",
+    b"DEBUG1",
+    b"DEBUG2",
+    b"DEBUG3",
+    b"DEBUG4",
+    b"DEBUG5",
 ];
 
 /// If `s` starts with `SEVERITY:  `, the length of the severity word.
@@ -195,7 +215,7 @@ pub fn generic<'a>(line: &'a [u8]) -> Option<(PrefixFields<'a>, &'a [u8])> {
     let window = &line[..line.len().min(512)];
     let mut from = 0;
     let sev_at = loop {
-        let i = from + memchr::memmem::find(&window[from..], b":  ")?;
+        let i = from + super::finders::SEVERITY_END.find(&window[from..])?;
         // The word before `:  `.
         let start = window[..i]
             .iter()
@@ -223,7 +243,8 @@ pub fn generic<'a>(line: &'a [u8]) -> Option<(PrefixFields<'a>, &'a [u8])> {
     for token in prefix.split(|b| matches!(b, b' ' | b'=' | b',' | b'[' | b']')) {
         if let Some(dot) = memchr::memchr(b'.', token) {
             let (a, b) = (&token[..dot], &token[dot + 1..]);
-            let hex = |s: &[u8]| !s.is_empty() && s.len() <= 16 && s.iter().all(u8::is_ascii_hexdigit);
+            let hex =
+                |s: &[u8]| !s.is_empty() && s.len() <= 16 && s.iter().all(u8::is_ascii_hexdigit);
             if hex(a) && hex(b) && a.len() == 8 && b.len() <= 8 {
                 f.session = token;
                 break;
@@ -262,7 +283,8 @@ mod tests {
         assert_eq!(f.pid, b"19852");
         assert_eq!(f.session, b"6b02153a.4d8c");
         assert!(rest.starts_with(b"LOG:  "));
-        let pgbadger = b"2024-01-02 10:00:00 UTC [123]: [1-1] user=a,db=b,app=c,client=d LOG:  statement: x";
+        let pgbadger =
+            b"2024-01-02 10:00:00 UTC [123]: [1-1] user=a,db=b,app=c,client=d LOG:  statement: x";
         let (f, _) = generic(pgbadger).unwrap();
         assert_eq!(f.pid, b"123");
         assert!(generic(b"\tcontinued").is_none());

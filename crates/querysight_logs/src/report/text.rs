@@ -65,12 +65,20 @@ pub fn render(analysis: &Analysis, options: &TextOptions) -> String {
             }
             let _ = writeln!(o, "     at:     {}", at(&b.worst));
             if let Some(fix) = &b.fix {
-                let _ = writeln!(o, "     fix:    {} -> .{}  (on the {} queryset)", fix.relation, fix.call, fix.model);
+                let _ = writeln!(
+                    o,
+                    "     fix:    {} -> .{}  (on the {} queryset)",
+                    fix.relation, fix.call, fix.model
+                );
             }
             let _ = writeln!(o, "     fingerprint: {:016x}", b.shape.fingerprint);
         }
         if a.bursts.len() > options.top {
-            let _ = writeln!(o, "\n     ... {} more (--top)", a.bursts.len() - options.top);
+            let _ = writeln!(
+                o,
+                "\n     ... {} more (--top)",
+                a.bursts.len() - options.top
+            );
         }
     }
     if !a.duplicates.is_empty() {
@@ -90,13 +98,27 @@ pub fn render(analysis: &Analysis, options: &TextOptions) -> String {
         let _ = writeln!(
             o,
             "\nQuery shapes by {} (top {} of {})\n",
-            if a.has_durations { "total time" } else { "count (the log has no durations)" },
+            if a.has_durations {
+                "total time"
+            } else {
+                "count (the log has no durations)"
+            },
             options.top.min(a.digest.len()),
             a.digest.len()
         );
-        let _ = writeln!(o, "  {:>10} {:>8} {:>10} {:>10} {:>10}  shape", "total", "count", "mean", "p95", "max");
+        let _ = writeln!(
+            o,
+            "  {:>10} {:>8} {:>10} {:>10} {:>10}  shape",
+            "total", "count", "mean", "p95", "max"
+        );
         for d in a.digest.iter().take(options.top) {
-            let t = |us: u64| if a.has_durations { format_us(us) } else { "-".into() };
+            let t = |us: u64| {
+                if a.has_durations {
+                    format_us(us)
+                } else {
+                    "-".into()
+                }
+            };
             let _ = writeln!(
                 o,
                 "  {:>10} {:>8} {:>10} {:>10} {:>10}  {}",
@@ -110,7 +132,11 @@ pub fn render(analysis: &Analysis, options: &TextOptions) -> String {
         }
     }
     if a.skipped_count > 0 {
-        let _ = writeln!(o, "\nSkipped {} (not understood):", plural(a.skipped_count, "entry", "entries"));
+        let _ = writeln!(
+            o,
+            "\nSkipped {} (not understood):",
+            plural(a.skipped_count, "entry", "entries")
+        );
         for s in a.skipped.iter().take(10) {
             let _ = writeln!(o, "  {}:{}: {}", s.file, s.line, s.reason);
         }

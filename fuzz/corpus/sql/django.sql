@@ -1,0 +1,1 @@
+SELECT "a"."id" FROM "a" WHERE "a"."id" = 1 LIMIT 21 /*route=%27x%27*/

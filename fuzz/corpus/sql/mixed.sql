@@ -1,0 +1,1 @@
+SELECT $tag$ x $tag$, E'\x', `a`, [b] FROM t WHERE x IN (1,2,3);SELECT 2
