@@ -71,7 +71,8 @@ pub fn discover(paths: &[PathBuf], templates: bool) -> Result<Discovered, Missin
         .collect::<Vec<_>>();
     let mut sources = sources;
     if templates {
-        sources.extend(discover_templates(paths));
+        let found = discover_templates(paths, &sources);
+        sources.extend(found);
     }
     Ok((sources, walk_errors))
 }
@@ -79,14 +80,58 @@ pub fn discover(paths: &[PathBuf], templates: bool) -> Result<Discovered, Missin
 /// File extensions read as Django templates.
 const TEMPLATE_EXTENSIONS: &[&str] = &["html", "htm", "txt", "xml"];
 
-/// The templates under every `templates/` directory below `paths` (directories only), named
-/// as `render()` names them, in Django's search order as far as it can be known without the
-/// settings (`querysight_templates::TemplateDirs::guess`): a name found in two directories is
-/// taken from the first by path.
-pub fn discover_templates(paths: &[PathBuf]) -> Vec<SourceFile> {
+/// The templates of the project, named as `render()` names them, in Django's search order:
+/// the `DIRS` of the settings module's `TEMPLATES`, then the `templates/` directory of each
+/// `INSTALLED_APPS` entry found among `python` (when `APP_DIRS` is on), then every other
+/// `templates/` directory below `paths`, by path (a reusable app checked without a project).
+/// A name found in two directories is taken from the first. Settings are read when literal
+/// (`querysight_django::template_settings`); without them the order is by path.
+pub fn discover_templates(paths: &[PathBuf], python: &[SourceFile]) -> Vec<SourceFile> {
     let roots: Vec<PathBuf> = paths.iter().filter(|p| p.is_dir()).cloned().collect();
-    querysight_templates::TemplateDirs::guess(&roots)
-        .templates()
+    let mut dirs = querysight_templates::TemplateDirs::default();
+    if let Some((settings, file)) = read_settings(python) {
+        // Relative `DIRS` are relative to the working directory Django runs in: the project
+        // root, where `manage.py` lives (the settings package's parent).
+        let root = file
+            .parent()
+            .and_then(Path::parent)
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        dirs.dirs = settings
+            .dirs
+            .iter()
+            .map(|d| {
+                let joined = if d.is_absolute() {
+                    d.clone()
+                } else {
+                    root.join(d)
+                };
+                // `./x/./templates` -> `x/templates`, as the other discovered paths read.
+                joined
+                    .components()
+                    .filter(|c| !matches!(c, std::path::Component::CurDir))
+                    .collect::<PathBuf>()
+            })
+            .filter(|d| d.is_dir())
+            .collect();
+        if settings.app_dirs {
+            for app in &settings.installed_apps {
+                if let Some(dir) = app_dir(app, python) {
+                    let templates = dir.join("templates");
+                    if templates.is_dir() && !dirs.app_dirs.contains(&templates) {
+                        dirs.app_dirs.push(templates);
+                    }
+                }
+            }
+        }
+    }
+    for dir in querysight_templates::find_template_dirs(&roots) {
+        let known = dirs.search_path().any(|d| same_dir(d, &dir));
+        if !known {
+            dirs.app_dirs.push(dir);
+        }
+    }
+    dirs.templates()
         .into_iter()
         .filter(|(_, path)| {
             path.extension()
@@ -100,6 +145,52 @@ pub fn discover_templates(paths: &[PathBuf]) -> Vec<SourceFile> {
             template: Some(name),
         })
         .collect()
+}
+
+fn same_dir(a: &Path, b: &Path) -> bool {
+    a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
+}
+
+/// The first settings module (`settings.py`, or a module of a `settings` package) that
+/// defines a literal `TEMPLATES`.
+fn read_settings(
+    python: &[SourceFile],
+) -> Option<(
+    querysight_django::template_settings::TemplateSettings,
+    PathBuf,
+)> {
+    python
+        .iter()
+        .filter(|f| {
+            f.module == "settings"
+                || f.module.ends_with(".settings")
+                || f.module.contains(".settings.")
+        })
+        .find_map(|f| {
+            let source = std::fs::read_to_string(&f.path).ok()?;
+            let settings = querysight_django::template_settings::read_source(&source, &f.path)?;
+            // A settings package (`mysite/settings/base.py`): the project root is one up.
+            let anchor = if f.module.contains(".settings.") {
+                f.path.parent().map(Path::to_path_buf).unwrap_or_default()
+            } else {
+                f.path.clone()
+            };
+            Some((settings, anchor))
+        })
+}
+
+/// The package directory of an `INSTALLED_APPS` entry (`shop`, `shop.apps.ShopConfig`).
+fn app_dir(app: &str, python: &[SourceFile]) -> Option<PathBuf> {
+    let module = match app.rsplit_once('.') {
+        Some((head, last)) if last.starts_with(|c: char| c.is_ascii_uppercase()) => {
+            head.strip_suffix(".apps").unwrap_or(head)
+        }
+        _ => app,
+    };
+    python
+        .iter()
+        .find(|f| f.is_package && f.module == module)
+        .and_then(|f| f.path.parent().map(Path::to_path_buf))
 }
 
 /// Directory -> "is a package" (has an `__init__.py`), so each directory is looked at once.

@@ -24,6 +24,7 @@ pub mod imports;
 pub mod resolve;
 pub mod synth;
 pub mod template_flow;
+pub mod template_settings;
 
 pub use config::ModelConfig;
 pub use event::{Event, EventKind, FixPlan, Span};
