@@ -62,6 +62,9 @@ pub struct FixPlan {
     pub target_model: String,
     /// How the related model filters back to the rows (`book`), for `Exists(...)`.
     pub remote_lookup: Option<String>,
+    /// The queryset uses `select_related()` with no fields (all non-null keys): the fix must
+    /// name every relation read, since naming one replaces the implicit joins.
+    pub replaces_select_all: bool,
 }
 
 /// One query per row found by the resolver.

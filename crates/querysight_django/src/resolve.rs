@@ -610,6 +610,7 @@ impl<'a> Resolver<'a> {
             lookup: lookup.to_string(),
             target_model: String::new(),
             remote_lookup: None,
+            replaces_select_all: false,
         }
     }
 
@@ -942,9 +943,12 @@ impl<'a> Resolver<'a> {
         let mut current = target;
         let mut chain_state: Vec<String> = Vec::new();
         for next in rest {
-            let Step::Attr {
+            let (Step::Attr {
                 name: next_name, ..
-            } = next
+            }
+            | Step::Lookup {
+                name: next_name, ..
+            }) = next
             else {
                 break;
             };
@@ -965,7 +969,10 @@ impl<'a> Resolver<'a> {
         if !chain_state.is_empty() {
             state.add_path(&chain_state.join("__"), LoadKind::Select);
         }
-        let fix = self.fix_plan(&obj.fix, &path, false, name);
+        let mut fix = self.fix_plan(&obj.fix, &path, false, name);
+        // The rows came from `select_related()` with no fields, which skips nullable keys:
+        // naming fields replaces it.
+        fix.replaces_select_all = obj.state.select_all;
         self.emit(
             EventKind::MissingSelect { kind: rel.kind },
             range,
@@ -1386,6 +1393,7 @@ impl<'a> Resolver<'a> {
             lookup: String::new(),
             target_model: String::new(),
             remote_lookup: None,
+            replaces_select_all: false,
         };
         self.emit(kind, range, Vec::new(), fix, ctx);
     }

@@ -51,9 +51,16 @@ fn render(ctx: &RuleContext) -> (String, Option<Fix>) {
     } else {
         "select_related"
     };
+    let mut message_fix = format!("add to {}", where_built(ctx));
+    if event.fix.replaces_select_all && method == "select_related" {
+        message_fix.push_str(
+            "; it calls `select_related()` with no fields (every non-null key): naming a field \
+             replaces that, so also name the non-null keys the code reads",
+        );
+    }
     let fix = Fix {
         code: format!(".{method}(\"{}\")", event.fix.path),
-        message: format!("add to {}", where_built(ctx)),
+        message: message_fix,
         safety: FixSafety::Safe,
     };
     (message, Some(fix))
