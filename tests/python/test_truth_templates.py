@@ -20,6 +20,7 @@ CASES = [
     ("shelf", "shelf_fixed", {"catalog/templates/catalog/shelf.html"}),
     ("tag_board", "tag_board_fixed", {"catalog/templates/catalog/tag_board.html"}),
     ("book_rows", "book_rows_fixed", {"catalog/templates/catalog/_book_row.html"}),
+    ("labels", "labels_fixed", {"catalog/templates/catalog/labels.html"}),
     ("author_list", "author_list_fixed", {"catalog/templates/catalog/author_list.html"}),
     ("publisher_detail", "publisher_detail_fixed", {"catalog/templates/catalog/publisher_detail.html"}),
 ]

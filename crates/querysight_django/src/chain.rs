@@ -32,6 +32,12 @@ pub enum SynthKey {
     ViewTemplate(String),
     /// A DRF serializer class (qualified): parameter 0 is the instance it serializes.
     Serializer(String),
+    /// A template filter by name (`{{ value|name:arg }}`): the project function registered
+    /// with `@register.filter`; `value` is argument 0, `arg` argument 1.
+    Filter(String),
+    /// A simple template tag by name (`{% name a b %}`): the project function registered with
+    /// `@register.simple_tag`; its arguments in order.
+    Tag(String),
 }
 
 /// Which parameter of the callee an argument binds to.

@@ -96,6 +96,27 @@ pub struct ModuleClasses {
     /// `admin.site.register(Model, AdminClass)` at module level: (model, admin class), both
     /// qualified; the admin class is `None` for the default `ModelAdmin`.
     pub registrations: Vec<Registration>,
+    /// Template filters and simple tags the module registers (`@register.filter`,
+    /// `@register.simple_tag`).
+    pub template_library: Vec<LibraryEntry>,
+}
+
+/// A template filter or simple tag implemented by a module-level function.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LibraryEntry {
+    pub kind: LibraryKind,
+    /// The name templates use (`name=` or the function's name).
+    pub name: String,
+    /// The function, qualified (`shop.templatetags.shop_tags.price`).
+    pub function: String,
+    /// `takes_context=True`: the first parameter is the context, arguments start at 1.
+    pub takes_context: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LibraryKind {
+    Filter,
+    SimpleTag,
 }
 
 /// One `admin.site.register(...)` call at module level.
@@ -237,6 +258,13 @@ fn collect_into(
                     }
                 }
             }
+            Stmt::FunctionDef(def) => {
+                for decorator in &def.decorator_list {
+                    if let Some(entry) = library_entry(&decorator.expression, def, module) {
+                        out.template_library.push(entry);
+                    }
+                }
+            }
             Stmt::If(stmt_if) => {
                 collect_into(module, &stmt_if.body, chains, out);
                 for clause in &stmt_if.elif_else_clauses {
@@ -249,6 +277,52 @@ fn collect_into(
             _ => {}
         }
     }
+}
+
+/// `@register.filter`, `@register.filter("name")`, `@register.filter(name="name")`,
+/// `@register.simple_tag`, `@register.simple_tag(takes_context=True, name=...)`, as Django's
+/// `template.Library` accepts them.
+fn library_entry(
+    decorator: &Expr,
+    def: &ast::StmtFunctionDef,
+    module: &ModuleFacts,
+) -> Option<LibraryEntry> {
+    let (callee, call) = match decorator {
+        Expr::Call(call) => (dotted_name(&call.func)?, Some(call)),
+        other => (dotted_name(other)?, None),
+    };
+    let kind = match callee.rsplit('.').next()? {
+        "filter" => LibraryKind::Filter,
+        "simple_tag" => LibraryKind::SimpleTag,
+        _ => return None,
+    };
+    if !callee.contains('.') {
+        return None;
+    }
+    let mut name = def.name.to_string();
+    let mut takes_context = false;
+    if let Some(call) = call {
+        if let Some(first) = call.arguments.args.first().and_then(string_literal) {
+            name = first.to_string();
+        }
+        for kw in &call.arguments.keywords {
+            match kw.arg.as_ref().map(|a| a.as_str()) {
+                Some("name") => {
+                    if let Some(n) = string_literal(&kw.value) {
+                        name = n.to_string();
+                    }
+                }
+                Some("takes_context") => takes_context = bool_literal(&kw.value) == Some(true),
+                _ => {}
+            }
+        }
+    }
+    Some(LibraryEntry {
+        kind,
+        name,
+        function: format!("{}.{}", module.module, def.name.as_str()),
+        takes_context,
+    })
 }
 
 fn assignment(

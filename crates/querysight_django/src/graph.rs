@@ -161,6 +161,9 @@ pub struct Project {
     /// Templates, serializers and other synthetic functions ([`crate::synth`]), filled after
     /// [`Project::build`].
     pub synthetic: FxHashMap<crate::chain::SynthKey, FuncId>,
+    /// Parameters before the first argument of a synthetic callee (a simple tag with
+    /// `takes_context=True` receives the context first).
+    pub synthetic_offsets: FxHashMap<crate::chain::SynthKey, u16>,
     /// Files that are templates (their querysets cannot be edited in place).
     pub template_files: FxHashSet<crate::facts::FileId>,
 }

@@ -479,7 +479,14 @@ impl<'a> Resolver<'a> {
                     .is_some_and(|d| d.is_staticmethod);
                 (func, u16::from(!is_static))
             }
-            Callee::Synthetic(key) => (*self.project.synthetic.get(key)?, 0),
+            Callee::Synthetic(key) => (
+                *self.project.synthetic.get(key)?,
+                self.project
+                    .synthetic_offsets
+                    .get(key)
+                    .copied()
+                    .unwrap_or(0),
+            ),
         };
         let param = match arg {
             ArgRef::Receiver => 0,

@@ -21,7 +21,7 @@ pub use admin::add_admin;
 pub use drf::add_serializers;
 
 use crate::chain::{ArgRef, Callee, Chain, FunctionFacts, Observation, Root, Step, SynthKey};
-use crate::classbody::{AttrValue, ClassAttr, ClassBody};
+use crate::classbody::{AttrValue, ClassAttr, ClassBody, LibraryEntry, LibraryKind};
 use crate::facts::{FileId, FuncId, FunctionDecl, ParamType};
 use crate::graph::Project;
 use crate::template_flow::TemplateFacts;
@@ -117,6 +117,27 @@ pub fn add_templates(
             .entry(SynthKey::Template(t.name))
             .or_insert(id);
         facts.insert(id, t.facts.facts);
+    }
+}
+
+/// Registers the project's template filters and simple tags (the first function of each name
+/// wins: which library a template `{% load %}`s is not followed).
+pub fn add_template_library(project: &mut Project, entries: &[LibraryEntry]) {
+    for entry in entries {
+        let Some(func) = project.resolve_function(&entry.function) else {
+            continue;
+        };
+        let key = match entry.kind {
+            LibraryKind::Filter => SynthKey::Filter(entry.name.clone()),
+            LibraryKind::SimpleTag => SynthKey::Tag(entry.name.clone()),
+        };
+        if project.synthetic.contains_key(&key) {
+            continue;
+        }
+        if entry.takes_context {
+            project.synthetic_offsets.insert(key.clone(), 1);
+        }
+        project.synthetic.insert(key, func);
     }
 }
 

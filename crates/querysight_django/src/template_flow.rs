@@ -11,7 +11,9 @@
 //! - `{% if value %}` evaluates it (a queryset runs) ([`Step::Eval`]);
 //! - `{% with a=b %}`, `{% include "x" with a=b %}`, `{% regroup %}` and `as name` bind names;
 //! - filters: `length`, `join`, `dictsort`, `slice`, `first`, `last`, `random` evaluate
-//!   the value; other filters end what is known of it;
+//!   the value; other filters end what is known of it; a filter or simple tag of the project
+//!   (`@register.filter`, `@register.simple_tag`) is followed like a function called with
+//!   the value and arguments ([`SynthKey::Filter`], [`SynthKey::Tag`]);
 //! - `{% include "x.html" %}` with a literal name passes every visible name to that template
 //!   (Django passes the whole context; `only` passes only the `with` names);
 //!   `{% extends "base.html" %}` passes the child's context variables to the parent.
@@ -155,22 +157,33 @@ impl TemplateWalker {
         chains
     }
 
-    /// The chains of an expression after its filters; records what it reads.
+    /// The chains of an expression after its filters; records what it reads. Each filter
+    /// also receives the value (and its argument): a filter of the project
+    /// (`@register.filter`) is followed like a function called with them.
     fn expr(&mut self, expr: &VarExpr) -> Vec<Chain> {
-        for f in &expr.filters {
-            if let Some(Operand::Lookup(l)) = &f.arg {
-                let chains = self.lookup(l);
-                for c in chains {
-                    self.record(c);
+        let mut chains = match &expr.base {
+            Operand::Lookup(base) => self.lookup(base),
+            Operand::Literal(_) => Vec::new(),
+        };
+        for Filter { name, arg } in &expr.filters {
+            let r = range(name.span);
+            let callee = Callee::Synthetic(SynthKey::Filter(name.name.clone()));
+            let arg_chains = match arg {
+                Some(Operand::Lookup(l)) => self.lookup(l),
+                _ => Vec::new(),
+            };
+            for c in &arg_chains {
+                self.record(c.clone());
+            }
+            for (position, list) in [(0u16, &chains), (1u16, &arg_chains)] {
+                for c in list {
+                    self.record(c.with(Step::Invoke {
+                        callee: callee.clone(),
+                        arg: ArgRef::Positional(position),
+                        range: r,
+                    }));
                 }
             }
-        }
-        let Operand::Lookup(base) = &expr.base else {
-            return Vec::new();
-        };
-        let mut chains = self.lookup(base);
-        for Filter { name, .. } in &expr.filters {
-            let r = range(name.span);
             let step = match name.name.as_str() {
                 n if EVALUATING_FILTERS.contains(&n) => Step::Eval { range: r },
                 "first" | "last" => Step::Index {
@@ -189,6 +202,32 @@ impl TemplateWalker {
             chains = chains.iter().map(|c| c.with(step.clone())).collect();
         }
         chains
+    }
+
+    /// A tag's arguments; each is passed to the project's simple tag of that name, if any
+    /// (`@register.simple_tag`).
+    fn tag_args(&mut self, tag: &querysight_templates::TagNode) {
+        let callee = Callee::Synthetic(SynthKey::Tag(tag.name.name.clone()));
+        let r = range(tag.span);
+        let mut position = 0u16;
+        for arg in &tag.args {
+            let (arg_ref, value) = match arg {
+                TagArg::Expr(e) => {
+                    position += 1;
+                    (ArgRef::Positional(position - 1), e)
+                }
+                TagArg::Kwarg(b) => (ArgRef::Keyword(b.name.name.clone()), &b.value),
+                TagArg::Word(_) | TagArg::Filters(_) => continue,
+            };
+            let chains = self.expr(value);
+            for c in chains {
+                self.record(c.with(Step::Invoke {
+                    callee: callee.clone(),
+                    arg: arg_ref.clone(),
+                    range: r,
+                }));
+            }
+        }
     }
 
     fn read(&mut self, expr: &VarExpr, last: Option<Step>) {
@@ -290,13 +329,7 @@ impl TemplateWalker {
                 }
             }
             Node::Tag(tag) => {
-                for arg in &tag.args {
-                    for e in arg.exprs() {
-                        // A custom tag receives the value: what it does is not known.
-                        let _ = self.expr(e);
-                    }
-                    if let TagArg::Filters(_) = arg {}
-                }
+                self.tag_args(tag);
                 let bindings: Vec<(String, Vec<Chain>)> = tag
                     .bindings
                     .iter()

@@ -109,6 +109,7 @@ fn file_error(path: &Path, message: String, position: Option<(u32, u32)>) -> Fil
 /// read or parsed becomes a [`FileError`] and the rest is analysed.
 pub fn check(files: &[SourceFile], settings: &CheckSettings) -> CheckResult {
     let registrations = std::sync::Mutex::new(Vec::new());
+    let library = std::sync::Mutex::new(Vec::new());
     // Phases 1 and 3: facts and function chains per file, from one parse.
     let phase1: Vec<Phase1> = files
         .par_iter()
@@ -150,6 +151,10 @@ pub fn check(files: &[SourceFile], settings: &CheckSettings) -> CheckResult {
                     registrations
                         .lock()
                         .map(|mut r| r.extend(classes.registrations))
+                        .ok();
+                    library
+                        .lock()
+                        .map(|mut l| l.extend(classes.template_library))
                         .ok();
                     Phase1 {
                         facts: Some(facts),
@@ -215,6 +220,8 @@ pub fn check(files: &[SourceFile], settings: &CheckSettings) -> CheckResult {
     synth::add_templates(&mut project, &mut facts, templates);
     synth::add_views(&mut project, &mut facts, &classes);
     let registrations = registrations.into_inner().unwrap_or_default();
+    let library = library.into_inner().unwrap_or_default();
+    synth::add_template_library(&mut project, &library);
     synth::add_admin(&mut project, &mut facts, &classes, &registrations);
     synth::add_serializers(&mut project, &mut facts, &classes);
 

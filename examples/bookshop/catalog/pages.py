@@ -44,6 +44,16 @@ def book_rows_fixed(request):
     return render(request, "catalog/book_rows.html", {"books": books})
 
 
+def labels(request):
+    """A filter and a simple tag of `catalog_tags` read relations of each book."""
+    return render(request, "catalog/labels.html", {"books": Book.objects.all()})
+
+
+def labels_fixed(request):
+    books = Book.objects.select_related("author").prefetch_related("reviews")
+    return render(request, "catalog/labels.html", {"books": books})
+
+
 class AuthorListView(ListView):
     """Django's default template name (`catalog/author_list.html`) and context name
     (`author_list`)."""
