@@ -5,6 +5,7 @@
 
 mod error;
 mod scope;
+mod sql_cache;
 
 use pyo3::prelude::*;
 

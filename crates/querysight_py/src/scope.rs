@@ -102,7 +102,7 @@ impl Scope {
         relation: Option<&str>,
     ) -> PyResult<()> {
         let dialect = crate::dialect(dialect)?;
-        let statements = querysight_sql::normalize(sql.as_bytes(), dialect);
+        let statements = crate::sql_cache::normalize(sql, dialect);
         let Ok(mut state) = self.state.lock() else {
             return Ok(());
         };
@@ -110,7 +110,7 @@ impl Scope {
         let site = state.sites.intern(call_site);
         let relation = relation.map(|r| state.relations.intern(r));
         let count = statements.len().max(1) as u64;
-        for normalized in statements {
+        for normalized in statements.iter() {
             let mut key = Vec::with_capacity(64);
             key.extend_from_slice(params.unwrap_or("").as_bytes());
             for literal in &normalized.literals {
