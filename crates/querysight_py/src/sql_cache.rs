@@ -27,7 +27,10 @@ pub fn normalize(sql: &str, dialect: Dialect) -> Arc<[Normalized]> {
     }
     let normalized: Arc<[Normalized]> = querysight_sql::normalize(sql.as_bytes(), dialect).into();
     if let Ok(mut guard) = CACHE.lock() {
-        let texts = guard.get_or_insert_with(Cache::default).entry(dialect).or_default();
+        let texts = guard
+            .get_or_insert_with(Cache::default)
+            .entry(dialect)
+            .or_default();
         if texts.len() >= MAX_ENTRIES {
             texts.clear();
         }
