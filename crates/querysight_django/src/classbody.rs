@@ -212,6 +212,13 @@ fn collect_into(
                                 meta.extend(assignment(m, module, &mut |_| Vec::new()));
                             }
                         }
+                        Stmt::FunctionDef(def) if def.name.as_str() == "get_template_names" => {
+                            // Django calls it instead of reading `template_name`: its literal
+                            // answer counts as the template name, ahead of the attribute.
+                            if let Some(attr) = returned_template_name(def, module) {
+                                attrs.insert(0, attr);
+                            }
+                        }
                         _ => attrs.extend(assignment(s, module, chains)),
                     }
                 }
@@ -322,6 +329,29 @@ fn library_entry(
         name,
         function: format!("{}.{}", module.module, def.name.as_str()),
         takes_context,
+    })
+}
+
+/// `return "t.html"` / `return ["t.html", ...]` at the top level of `get_template_names`: the
+/// first name, as a `template_name` attribute (Django renders the first that exists).
+fn returned_template_name(def: &ast::StmtFunctionDef, module: &ModuleFacts) -> Option<ClassAttr> {
+    def.body.iter().find_map(|stmt| {
+        let Stmt::Return(ret) = stmt else {
+            return None;
+        };
+        let value = ret.value.as_deref()?;
+        let name = match attr_value(value, module) {
+            AttrValue::Str(s) => s,
+            AttrValue::Strs(list) => list.into_iter().next()?.0,
+            _ => return None,
+        };
+        Some(ClassAttr {
+            name: "template_name".to_string(),
+            value: AttrValue::Str(name),
+            chains: Vec::new(),
+            range: stmt.range(),
+            value_range: value.range(),
+        })
     })
 }
 

@@ -140,3 +140,23 @@ fn broken_jinja_and_binary_templates_never_stop_the_run() {
         vec![("list.html".into(), 3, "QS101".into())]
     );
 }
+
+#[test]
+fn a_class_based_view_renders_the_template_get_template_names_returns() {
+    let dir = tempfile::tempdir().unwrap();
+    let view = "from django.views.generic import ListView\nfrom .models import Book\n\nclass BookList(ListView):\n    model = Book\n    template_name = 'unused.html'\n\n    def get_template_names(self):\n        return ['list.html', 'fallback.html']\n";
+    let files = vec![
+        py(dir.path(), "shop.models", MODELS),
+        py(dir.path(), "shop.views", view),
+        template(dir.path(), "unused.html", b"{% for b in object_list %}{{ b.pk }}{% endfor %}"),
+        template(
+            dir.path(),
+            "list.html",
+            b"<ul>\n{% for b in object_list %}\n<li>{{ b.author.name }}</li>\n{% endfor %}\n</ul>\n",
+        ),
+    ];
+    assert_eq!(
+        findings(&files),
+        vec![("list.html".into(), 3, "QS101".into())]
+    );
+}
