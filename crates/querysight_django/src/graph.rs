@@ -164,6 +164,8 @@ pub struct Project {
     /// Parameters before the first argument of a synthetic callee (a simple tag with
     /// `takes_context=True` receives the context first).
     pub synthetic_offsets: FxHashMap<crate::chain::SynthKey, u16>,
+    /// The next free synthetic function index of each file ([`crate::synth`]).
+    pub synthetic_next: FxHashMap<crate::facts::FileId, u32>,
     /// Files that are templates (their querysets cannot be edited in place).
     pub template_files: FxHashSet<crate::facts::FileId>,
 }

@@ -23,7 +23,7 @@ pub use drf::add_serializers;
 use crate::chain::{ArgRef, Callee, Chain, FunctionFacts, Observation, Root, Step, SynthKey};
 use crate::classbody::{AttrValue, ClassAttr, ClassBody, LibraryEntry, LibraryKind};
 use crate::facts::{FileId, FuncId, FunctionDecl, ParamType};
-use crate::graph::Project;
+use crate::graph::{ModelId, Project};
 use crate::template_flow::TemplateFacts;
 
 /// Synthetic functions of a file get indices from here (real ones count from 0).
@@ -52,22 +52,131 @@ impl<'a> Classes<'a> {
         self.by_name.get(qualname).copied()
     }
 
-    /// The attribute `name` of `class` or of its project bases (depth-first, left to right).
-    pub fn attr(&self, project: &Project, class: &str, name: &str) -> Option<&'a ClassAttr> {
+    /// `class` and its project bases, depth-first, left to right, each once: the order every
+    /// attribute look-up of the synthetic functions follows.
+    pub fn lineage(project: &Project, class: &str) -> Vec<String> {
+        let mut out = Vec::new();
         let mut stack = vec![class.to_string()];
         let mut seen = rustc_hash::FxHashSet::default();
         while let Some(c) = stack.pop() {
             if !seen.insert(c.clone()) {
                 continue;
             }
-            if let Some(a) = self.get(&c).and_then(|b| b.attr(name)) {
-                return Some(a);
-            }
             if let Some(entry) = project.classes.get(&c) {
                 stack.extend(entry.bases.iter().rev().cloned());
             }
+            out.push(c);
         }
-        None
+        out
+    }
+
+    /// The attribute `name` of `class` or of its project bases, with the class body that
+    /// declares it.
+    pub fn attr_with_owner(
+        &self,
+        project: &Project,
+        class: &str,
+        name: &str,
+    ) -> Option<(&'a ClassBody, &'a ClassAttr)> {
+        Self::lineage(project, class).iter().find_map(|c| {
+            let body = self.get(c)?;
+            Some((body, body.attr(name)?))
+        })
+    }
+
+    /// The attribute `name` of `class` or of its project bases (depth-first, left to right).
+    pub fn attr(&self, project: &Project, class: &str, name: &str) -> Option<&'a ClassAttr> {
+        self.attr_with_owner(project, class, name).map(|(_, a)| a)
+    }
+}
+
+/// Registers a synthetic function of `file`: a fresh id (indices from [`SYNTH_INDEX_BASE`]
+/// up, after the file's real functions), its declaration (`qualname` of the form
+/// `<kind Name>`, which is how the resolver tells synthetic callees apart) and its chains.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn register(
+    project: &mut Project,
+    facts: &mut FxHashMap<FuncId, FunctionFacts>,
+    file: FileId,
+    qualname: String,
+    name: String,
+    params: Vec<String>,
+    range: TextRange,
+    chains: Vec<Chain>,
+) -> FuncId {
+    let index = project
+        .synthetic_next
+        .entry(file)
+        .or_insert(SYNTH_INDEX_BASE);
+    let id = FuncId {
+        file,
+        index: *index,
+    };
+    *index += 1;
+    let param_types = vec![None; params.len()];
+    project.decls.insert(
+        id,
+        FunctionDecl {
+            id,
+            qualname,
+            name,
+            class: None,
+            params,
+            param_types,
+            is_property: false,
+            is_staticmethod: false,
+            range,
+        },
+    );
+    let observations = chains
+        .into_iter()
+        .map(|chain| Observation { chain })
+        .collect();
+    facts.insert(
+        id,
+        FunctionFacts {
+            observations,
+            ..FunctionFacts::default()
+        },
+    );
+    id
+}
+
+/// The value `self.<name>()` returns for an instance of `class` (a project method such as
+/// `get_queryset` or `get_object`), as a chain root at `origin`.
+pub(crate) fn method_result(class: &str, name: &str, origin: TextRange) -> Chain {
+    Chain {
+        root: Root::Call {
+            callee: Callee::Method {
+                class: class.to_string(),
+                name: name.to_string(),
+            },
+            args: Vec::new(),
+        },
+        origin,
+        root_loop: None,
+        steps: Vec::new(),
+    }
+}
+
+/// `Model._default_manager.all()`, the rows Django's generic views and `ModelAdmin` start from.
+pub(crate) fn default_rows(project: &Project, model: ModelId, origin: TextRange) -> Chain {
+    Chain {
+        root: Root::Global(project.model(model).qualname.clone()),
+        origin,
+        root_loop: None,
+        steps: vec![
+            Step::Attr {
+                name: "_default_manager".to_string(),
+                range: origin,
+            },
+            Step::Call {
+                name: "all".to_string(),
+                args: Vec::new(),
+                kwargs: Vec::new(),
+                range: origin,
+            },
+        ],
     }
 }
 
@@ -184,7 +293,7 @@ pub fn add_views(
 ) {
     let classes = Classes::new(bodies);
     let mut view_templates = Vec::new();
-    let mut next: FxHashMap<FileId, u32> = FxHashMap::default();
+    let mut view_functions = Vec::new();
     for body in bodies {
         let Some(kind) = view_kind(project, &body.qualname) else {
             continue;
@@ -201,19 +310,8 @@ pub fn add_views(
             .as_deref()
             .and_then(|n| project.model_for_class(n));
         let own_get_queryset = project.find_method(class, "get_queryset");
-        let rows: Vec<Chain> = if let Some(_f) = own_get_queryset {
-            vec![Chain {
-                root: Root::Call {
-                    callee: Callee::Method {
-                        class: class.to_string(),
-                        name: "get_queryset".to_string(),
-                    },
-                    args: Vec::new(),
-                },
-                origin,
-                root_loop: None,
-                steps: Vec::new(),
-            }]
+        let rows: Vec<Chain> = if own_get_queryset.is_some() {
+            vec![method_result(class, "get_queryset", origin)]
         } else if let Some(qs) = attr("queryset").filter(|a| !a.chains.is_empty()) {
             if model.is_none() {
                 model = qs.chains.iter().find_map(|c| match &c.root {
@@ -223,24 +321,7 @@ pub fn add_views(
             }
             qs.chains.clone()
         } else if let Some(m) = model {
-            let qualname = project.model(m).qualname.clone();
-            vec![Chain {
-                root: Root::Global(qualname),
-                origin,
-                root_loop: None,
-                steps: vec![
-                    Step::Attr {
-                        name: "_default_manager".to_string(),
-                        range: origin,
-                    },
-                    Step::Call {
-                        name: "all".to_string(),
-                        args: Vec::new(),
-                        kwargs: Vec::new(),
-                        range: origin,
-                    },
-                ],
-            }]
+            vec![default_rows(project, m, origin)]
         } else {
             Vec::new()
         };
@@ -295,18 +376,9 @@ pub fn add_views(
             ViewKind::Detail => {
                 // A `get_object()` of the project builds its own query (`Order.objects.get(...)`):
                 // the object is what it returns, and the fix goes there.
-                let own_object = project.find_method(class, "get_object").map(|_| Chain {
-                    root: Root::Call {
-                        callee: Callee::Method {
-                            class: class.to_string(),
-                            name: "get_object".to_string(),
-                        },
-                        args: Vec::new(),
-                    },
-                    origin,
-                    root_loop: None,
-                    steps: Vec::new(),
-                });
+                let own_object = project
+                    .find_method(class, "get_object")
+                    .map(|_| method_result(class, "get_object", origin));
                 let object: Vec<Chain> = if let Some(chain) = own_object {
                     vec![chain]
                 } else {
@@ -328,25 +400,30 @@ pub fn add_views(
             }
         }
         let callee = Callee::Synthetic(SynthKey::Template(template));
-        let mut func_facts = FunctionFacts::default();
-        for (key, chains) in entries {
-            for c in chains {
-                func_facts.observations.push(Observation {
-                    chain: c.with(Step::Invoke {
-                        callee: callee.clone(),
-                        arg: ArgRef::Keyword(key.clone()),
-                        range: origin,
-                    }),
-                });
+        let mut chains = Vec::new();
+        for (key, alternatives) in entries {
+            for c in alternatives {
+                chains.push(c.with(Step::Invoke {
+                    callee: callee.clone(),
+                    arg: ArgRef::Keyword(key.clone()),
+                    range: origin,
+                }));
             }
         }
-        let index = next.entry(body.file).or_insert(SYNTH_INDEX_BASE);
-        let id = FuncId {
-            file: body.file,
-            index: *index,
-        };
-        *index += 1;
-        facts.insert(id, func_facts);
+        let name = class.rsplit('.').next().unwrap_or(class).to_string();
+        view_functions.push((body.file, name, origin, chains));
+    }
+    for (file, name, origin, chains) in view_functions {
+        register(
+            project,
+            facts,
+            file,
+            format!("<view {name}>"),
+            name,
+            Vec::new(),
+            origin,
+            chains,
+        );
     }
     for (class, func) in view_templates {
         project

@@ -19,16 +19,12 @@
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::drf::attr_in_file;
-use super::{Classes, SYNTH_INDEX_BASE};
-use crate::chain::{ArgRef, Callee, Chain, FunctionFacts, Observation, QsArg, Root, Step};
+use super::{default_rows, method_result, register, Classes};
+use crate::chain::{ArgRef, Callee, Chain, FunctionFacts, QsArg, Step};
 use crate::classbody::{AttrValue, ClassBody, Registration};
-use crate::facts::{FileId, FuncId, FunctionDecl};
+use crate::facts::FuncId;
 use crate::graph::{ModelId, Project, RelKind};
 use querysight_python::TextRange;
-
-/// Admin changelists get function indices from here in their file (class-based views count
-/// from [`SYNTH_INDEX_BASE`], serializers from `SYNTH_INDEX_BASE + (2 << 20)`).
-pub const ADMIN_INDEX_BASE: u32 = SYNTH_INDEX_BASE + (1 << 20);
 
 /// Adds one synthetic function per registered `ModelAdmin`: the changelist rows and what
 /// each `list_display` column reads from them. Registrations come from
@@ -43,7 +39,6 @@ pub fn add_admin(
     registrations: &[Registration],
 ) {
     let classes = Classes::new(bodies);
-    let mut next: FxHashMap<FileId, u32> = FxHashMap::default();
     let mut done: FxHashSet<(String, String)> = FxHashSet::default();
     for (model_name, admin) in all_registrations(bodies, registrations) {
         let Some(body) = classes.get(&admin) else {
@@ -59,34 +54,16 @@ pub fn add_admin(
         if chains.is_empty() {
             continue;
         }
-        let index = next.entry(body.file).or_insert(ADMIN_INDEX_BASE);
-        let id = FuncId {
-            file: body.file,
-            index: *index,
-        };
-        *index += 1;
         let name = admin.rsplit('.').next().unwrap_or(&admin).to_string();
-        project.decls.insert(
-            id,
-            FunctionDecl {
-                id,
-                qualname: format!("<admin {name}>"),
-                name,
-                class: None,
-                params: Vec::new(),
-                param_types: Vec::new(),
-                is_property: false,
-                is_staticmethod: false,
-                range: body.name_range,
-            },
-        );
-        let observations = chains.into_iter().map(|chain| Observation { chain });
-        facts.insert(
-            id,
-            FunctionFacts {
-                observations: observations.collect(),
-                ..FunctionFacts::default()
-            },
+        register(
+            project,
+            facts,
+            body.file,
+            format!("<admin {name}>"),
+            name,
+            Vec::new(),
+            body.name_range,
+            chains,
         );
     }
     // `admin.site.register(Model)`: Django's `ModelAdmin` lists `str(row)` per row, with no
@@ -101,32 +78,15 @@ pub fn add_admin(
         let chain = default_rows(project, model, reg.range)
             .with(Step::Iter { range: reg.range })
             .with(Step::Str { range: reg.range });
-        let index = next.entry(reg.file).or_insert(ADMIN_INDEX_BASE);
-        let id = FuncId {
-            file: reg.file,
-            index: *index,
-        };
-        *index += 1;
-        project.decls.insert(
-            id,
-            FunctionDecl {
-                id,
-                qualname: "<admin ModelAdmin>".to_string(),
-                name: "ModelAdmin".to_string(),
-                class: None,
-                params: Vec::new(),
-                param_types: Vec::new(),
-                is_property: false,
-                is_staticmethod: false,
-                range: reg.range,
-            },
-        );
-        facts.insert(
-            id,
-            FunctionFacts {
-                observations: vec![Observation { chain }],
-                ..FunctionFacts::default()
-            },
+        register(
+            project,
+            facts,
+            reg.file,
+            "<admin ModelAdmin>".to_string(),
+            "ModelAdmin".to_string(),
+            Vec::new(),
+            reg.range,
+            vec![chain],
         );
     }
 }
@@ -209,18 +169,7 @@ fn rows(
     let class = admin.qualname.as_str();
     let origin = admin.name_range;
     let base = if project.find_method(class, "get_queryset").is_some() {
-        Chain {
-            root: Root::Call {
-                callee: Callee::Method {
-                    class: class.to_string(),
-                    name: "get_queryset".to_string(),
-                },
-                args: Vec::new(),
-            },
-            origin,
-            root_loop: None,
-            steps: Vec::new(),
-        }
+        method_result(class, "get_queryset", origin)
     } else {
         default_rows(project, model, origin)
     };
@@ -246,27 +195,6 @@ fn rows(
         }),
         None => base,
     })
-}
-
-/// `Model._default_manager.all()`, as Django's `ModelAdmin.get_queryset` builds it.
-pub(super) fn default_rows(project: &Project, model: ModelId, origin: TextRange) -> Chain {
-    Chain {
-        root: Root::Global(project.model(model).qualname.clone()),
-        origin,
-        root_loop: None,
-        steps: vec![
-            Step::Attr {
-                name: "_default_manager".to_string(),
-                range: origin,
-            },
-            Step::Call {
-                name: "all".to_string(),
-                args: Vec::new(),
-                kwargs: Vec::new(),
-                range: origin,
-            },
-        ],
-    }
 }
 
 /// Django's `ChangeList.has_related_field_in_list_display`: an entry that is the name of a

@@ -28,15 +28,12 @@
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::{Classes, SYNTH_INDEX_BASE};
-use crate::chain::{ArgRef, Callee, Chain, FunctionFacts, Observation, Root, Step, SynthKey};
+use super::{method_result, register, Classes};
+use crate::chain::{ArgRef, Callee, Chain, FunctionFacts, Root, Step, SynthKey};
 use crate::classbody::{AttrValue, ClassAttr, ClassBody};
-use crate::facts::{FileId, FuncId, FunctionDecl};
+use crate::facts::FuncId;
 use crate::graph::{ModelId, Project, RelKind};
 use querysight_python::TextRange;
-
-/// Serializers and DRF views get function indices from here in their file.
-pub const DRF_INDEX_BASE: u32 = SYNTH_INDEX_BASE + (2 << 20);
 
 /// Nested `depth` is capped as DRF caps it (`assert depth <= 10`).
 const MAX_MODEL_DEPTH: i64 = 10;
@@ -49,73 +46,42 @@ pub fn add_serializers(
     bodies: &[ClassBody],
 ) {
     let classes = Classes::new(bodies);
-    let mut next: FxHashMap<FileId, u32> = FxHashMap::default();
-    let mut new_ids = |file: FileId| {
-        let index = next.entry(file).or_insert(DRF_INDEX_BASE);
-        *index += 1;
-        FuncId {
-            file,
-            index: *index - 1,
-        }
-    };
     for body in bodies {
         if !is_serializer(project, &body.qualname) {
             continue;
         }
         let observations = serializer_observations(project, &classes, body);
-        let id = new_ids(body.file);
         let name = short(&body.qualname).to_string();
-        project.decls.insert(
-            id,
-            FunctionDecl {
-                id,
-                qualname: format!("<serializer {name}>"),
-                name,
-                class: None,
-                params: vec!["instance".to_string()],
-                param_types: vec![None],
-                is_property: false,
-                is_staticmethod: false,
-                range: body.name_range,
-            },
+        let id = register(
+            project,
+            facts,
+            body.file,
+            format!("<serializer {name}>"),
+            name,
+            vec!["instance".to_string()],
+            body.name_range,
+            observations,
         );
         project
             .synthetic
             .insert(SynthKey::Serializer(body.qualname.clone()), id);
-        facts.insert(id, with_observations(observations));
     }
     for body in bodies {
         let observations = view_observations(project, &classes, body);
         if observations.is_empty() {
             continue;
         }
-        let id = new_ids(body.file);
         let name = short(&body.qualname).to_string();
-        project.decls.insert(
-            id,
-            FunctionDecl {
-                id,
-                qualname: format!("<drf view {name}>"),
-                name,
-                class: None,
-                params: Vec::new(),
-                param_types: Vec::new(),
-                is_property: false,
-                is_staticmethod: false,
-                range: body.name_range,
-            },
+        register(
+            project,
+            facts,
+            body.file,
+            format!("<drf view {name}>"),
+            name,
+            Vec::new(),
+            body.name_range,
+            observations,
         );
-        facts.insert(id, with_observations(observations));
-    }
-}
-
-fn with_observations(chains: Vec<Chain>) -> FunctionFacts {
-    FunctionFacts {
-        observations: chains
-            .into_iter()
-            .map(|chain| Observation { chain })
-            .collect(),
-        ..FunctionFacts::default()
     }
 }
 
@@ -144,22 +110,8 @@ pub(super) fn attr_in_file<'a>(
     body: &ClassBody,
     name: &str,
 ) -> Option<&'a ClassAttr> {
-    let mut stack = vec![body.qualname.clone()];
-    let mut seen = FxHashSet::default();
-    while let Some(c) = stack.pop() {
-        if !seen.insert(c.clone()) {
-            continue;
-        }
-        if let Some(owner) = classes.get(&c) {
-            if let Some(a) = owner.attr(name) {
-                return (owner.file == body.file).then_some(a);
-            }
-        }
-        if let Some(entry) = project.classes.get(&c) {
-            stack.extend(entry.bases.iter().rev().cloned());
-        }
-    }
-    None
+    let (owner, attr) = classes.attr_with_owner(project, &body.qualname, name)?;
+    (owner.file == body.file).then_some(attr)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -174,21 +126,11 @@ fn meta_attr<'a>(
     class: &str,
     name: &str,
 ) -> Option<&'a ClassAttr> {
-    let mut stack = vec![class.to_string()];
-    let mut seen = FxHashSet::default();
-    while let Some(c) = stack.pop() {
-        if !seen.insert(c.clone()) {
-            continue;
-        }
-        if let Some(body) = classes.get(&c).filter(|b| !b.meta.is_empty()) {
-            let own_file = classes.get(class).map(|b| b.file) == Some(body.file);
-            return body.meta_attr(name).filter(|_| own_file);
-        }
-        if let Some(entry) = project.classes.get(&c) {
-            stack.extend(entry.bases.iter().rev().cloned());
-        }
-    }
-    None
+    let own_file = classes.get(class).map(|b| b.file);
+    let body = Classes::lineage(project, class)
+        .iter()
+        .find_map(|c| classes.get(c).filter(|b| !b.meta.is_empty()))?;
+    body.meta_attr(name).filter(|_| own_file == Some(body.file))
 }
 
 /// Declared fields (`name = SomeField(...)`) of a serializer and its project bases; the
@@ -199,25 +141,18 @@ fn declared_fields<'a>(
     classes: &Classes<'a>,
     class: &str,
 ) -> Vec<&'a ClassAttr> {
+    let file = classes.get(class).map(|b| b.file);
     let mut out: Vec<&ClassAttr> = Vec::new();
-    let mut stack = vec![class.to_string()];
-    let mut seen = FxHashSet::default();
-    while let Some(c) = stack.pop() {
-        if !seen.insert(c.clone()) {
+    for c in Classes::lineage(project, class) {
+        let Some(body) = classes.get(&c).filter(|b| Some(b.file) == file) else {
             continue;
-        }
-        let file = classes.get(class).map(|b| b.file);
-        if let Some(body) = classes.get(&c).filter(|b| Some(b.file) == file) {
-            for attr in &body.attrs {
-                let is_field = matches!(&attr.value, AttrValue::Call { callee, .. }
-                    if short(callee).starts_with(|ch: char| ch.is_ascii_uppercase()));
-                if is_field && !out.iter().any(|a| a.name == attr.name) {
-                    out.push(attr);
-                }
+        };
+        for attr in &body.attrs {
+            let is_field = matches!(&attr.value, AttrValue::Call { callee, .. }
+                if short(callee).starts_with(|ch: char| ch.is_ascii_uppercase()));
+            if is_field && !out.iter().any(|a| a.name == attr.name) {
+                out.push(attr);
             }
-        }
-        if let Some(entry) = project.classes.get(&c) {
-            stack.extend(entry.bases.iter().rev().cloned());
         }
     }
     out
@@ -513,18 +448,7 @@ fn view_actions(project: &Project, class: &str) -> Actions {
 fn view_rows(project: &Project, classes: &Classes<'_>, body: &ClassBody) -> Vec<Chain> {
     let class = body.qualname.as_str();
     if project.find_method(class, "get_queryset").is_some() {
-        return vec![Chain {
-            root: Root::Call {
-                callee: Callee::Method {
-                    class: class.to_string(),
-                    name: "get_queryset".to_string(),
-                },
-                args: Vec::new(),
-            },
-            origin: body.name_range,
-            root_loop: None,
-            steps: Vec::new(),
-        }];
+        return vec![method_result(class, "get_queryset", body.name_range)];
     }
     attr_in_file(project, classes, body, "queryset")
         .map(|a| a.chains.clone())
