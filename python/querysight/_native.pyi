@@ -25,17 +25,34 @@ class Scope:
         duplicate_threshold: int = 2,
         min_total_duration_us: int = 0,
         max_groups: int = 10000,
+        include_writes: bool = False,
     ) -> Scope: ...
     def record(
         self,
         sql: str,
-        params: str | None,
+        params: Any,
         dialect: str,
+        alias: str,
         call_site: str,
         duration_us: int,
         relation: str | None = None,
     ) -> None:
-        """Records one executed query; ``params`` is the ``repr()`` of its parameters."""
+        """Records one executed query on database ``alias``; ``params`` as the driver got
+        them (only their identity is kept: ``hash()``, else ``repr()``)."""
+
+    def count(self, alias: str) -> None:
+        """Counts a query that is not grouped (a framework cache filling itself)."""
+
+    def add_counts(self, inner: Scope) -> None:
+        """Adds the query counts of an ended nested scope to this one's."""
+
+    def query_count_by_alias(self) -> dict[str, int]:
+        """Queries per database alias so far."""
+
+    def shapes(self) -> list[tuple[int, str, int, int, int]]:
+        """``(fingerprint, canonical sql, executions, distinct parameter sets, call sites)``
+        per grouped query shape so far (after ``finish()``: of the whole scope), in order of
+        first execution."""
 
     @property
     def query_count(self) -> int:
@@ -43,5 +60,5 @@ class Scope:
 
     def finish(self) -> list[dict[str, Any]]:
         """Ends the scope; its N+1 and duplicate groups as dicts (``kind``, ``fingerprint``,
-        ``sql``, ``example``, ``call_site``, ``relation``, ``count``, ``distinct_params``,
+        ``sql``, ``example``, ``call_site``, ``relation``, ``count``, ``distinct_params``, ``statement``,
         ``total_duration_us``). A second call returns an empty list."""

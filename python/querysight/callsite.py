@@ -3,6 +3,11 @@
 A frame is skipped when its file is part of Django, of any installed package (``site-packages``,
 ``dist-packages``), of the standard library, or of querysight itself. The decision is cached per
 code object, so walking the stack costs a few attribute reads per frame.
+
+The caches are keyed by ``id(code)``, not by the code object: CPython does not cache a code
+object's hash, and computing it hashes its constants, names and bytecode (0.2 to 1 us for a
+Django method, on every look-up). The cached code objects are kept alive (``_ALIVE``), so an id
+in the cache cannot be reused by another object while it is there.
 """
 
 from __future__ import annotations
@@ -32,15 +37,15 @@ def _library_roots() -> tuple[str, ...]:
 
 
 _ROOTS = _library_roots()
-_IS_LIBRARY: dict[CodeType, bool] = {}
 _RELATIVE_TO = os.getcwd()
+_LIBRARY_FILES: dict[str, bool] = {}
 
 
 def _is_library(code: CodeType) -> bool:
-    cached = _IS_LIBRARY.get(code)
+    filename = code.co_filename
+    cached = _LIBRARY_FILES.get(filename)
     if cached is not None:
         return cached
-    filename = code.co_filename
     result = (
         filename.startswith("<")
         or "site-packages" in filename
@@ -48,8 +53,8 @@ def _is_library(code: CodeType) -> bool:
         or any(filename.startswith(root) for root in _ROOTS)
     )
     # Tests of querysight itself live outside the package directory: they count as application.
-    if len(_IS_LIBRARY) < 100_000:
-        _IS_LIBRARY[code] = result
+    if len(_LIBRARY_FILES) < 100_000:
+        _LIBRARY_FILES[filename] = result
     return result
 
 
@@ -88,11 +93,11 @@ def call_site(start: FrameType | None = None) -> str:
     info = _INFO
     while frame is not None:
         code = frame.f_code
-        bits = info.get(code)
+        bits = info.get(id(code))
         if bits is None:
             bits = _frame_info(code)
         if bits & APP:
-            return f"{_PATHS[code]}:{frame.f_lineno}"
+            return f"{_PATHS[id(code)]}:{frame.f_lineno}"
         frame = frame.f_back
     return "<unknown>"
 
@@ -106,10 +111,11 @@ APP = 8  # an application frame: the call site
 VALUE_KINDS: dict[str, str] = {}
 classify: Callable[[CodeType], int] = lambda code: 0
 
-# code object -> bits above; application code objects -> their display path. One dict look-up
-# per frame on the per-query path (bounded: past the cap, frames are classified every time).
-_INFO: dict[CodeType, int] = {}
-_PATHS: dict[CodeType, str] = {}
+# id(code object) -> bits above; application code objects -> their display path. One dict
+# look-up per frame on the per-query path (bounded: past the cap, the caches start over).
+_INFO: dict[int, int] = {}
+_PATHS: dict[int, str] = {}
+_ALIVE: list[CodeType] = []  # every code object in _INFO: its id stays its own
 
 
 def _frame_info(code: CodeType) -> int:
@@ -117,8 +123,9 @@ def _frame_info(code: CodeType) -> int:
     if len(_INFO) >= 100_000:  # bounded: start over rather than grow
         reset_caches()
     if bits & APP:
-        _PATHS[code] = display_path(code.co_filename)
-    _INFO[code] = bits
+        _PATHS[id(code)] = display_path(code.co_filename)
+    _INFO[id(code)] = bits
+    _ALIVE.append(code)
     return bits
 
 
@@ -126,6 +133,7 @@ def reset_caches() -> None:
     """Forget the per-code-object classification (after :data:`classify` changes)."""
     _INFO.clear()
     _PATHS.clear()
+    _ALIVE.clear()
 
 
 def locate(start: FrameType | None = None) -> tuple[str, str | None, str | None, bool]:
@@ -142,12 +150,12 @@ def locate(start: FrameType | None = None) -> tuple[str, str | None, str | None,
     info = _INFO
     while frame is not None:
         code = frame.f_code
-        bits = info.get(code)
+        bits = info.get(id(code))
         if bits is None:
             bits = _frame_info(code)
         if bits:
             if bits & APP:
-                return f"{_PATHS[code]}:{frame.f_lineno}", api, values, orm
+                return f"{_PATHS[id(code)]}:{frame.f_lineno}", api, values, orm
             if bits & API:
                 api = code.co_name
             elif bits & ORM:

@@ -23,6 +23,9 @@ scope is active (one ``ContextVar`` read):
 * ``ContentTypeManager.get_for_id``/``get_for_model(s)``: the content-type cache fills itself
   (bounded by the number of models), never an N+1.
 * ``Node.render_annotated``: the template file and line being rendered.
+* ``Model.__getstate__`` and ``Query.__getstate__`` (pickling, ``copy.copy``): the tags above
+  are left out, so a model instance or queryset cached with querysight installed unpickles
+  where it is not, and carries no origin from another request.
 * DRF ``Field.get_attribute``, ``SerializerMethodField``, ``ListSerializer`` and
   ``ManyRelatedField`` ``to_representation``: the serializer field being serialized.
 
@@ -795,6 +798,38 @@ def _frame_classifier() -> Callable[[Any], int]:
     return classify
 
 
+def _patch_pickling() -> None:
+    """Tags stay out of pickles: ``Model.__getstate__`` copies ``_state`` (the copy loses the
+    row tag) and ``Query.__getstate__`` (``BaseExpression``'s) copies ``__dict__`` (the copy
+    loses the relation and build-site tags)."""
+    from django.db.models import Model
+    from django.db.models.sql.query import Query
+
+    original_model = Model.__getstate__
+
+    @functools.wraps(original_model)
+    def model_getstate(self: Any) -> Any:
+        state = original_model(self)
+        model_state = state.get("_state") if isinstance(state, dict) else None
+        if model_state is not None and model_state is not self._state:
+            model_state.__dict__.pop(_ROW_TAG, None)
+        return state
+
+    Model.__getstate__ = model_getstate
+
+    original_query = Query.__getstate__
+
+    @functools.wraps(original_query)
+    def query_getstate(self: Any) -> Any:
+        state = original_query(self)
+        if isinstance(state, dict) and state is not self.__dict__:
+            state.pop(_REL_TAG, None)
+            state.pop(_SITE_TAG, None)
+        return state
+
+    Query.__getstate__ = query_getstate
+
+
 def operation(relation: Relation | None, api: str | None, values: str | None, orm: bool) -> str:
     """What the application called, for the finding and its fix: ``load`` (a lazy relation or
     deferred field), ``prefetch``, ``count``, ``exists``, ``aggregate``, ``contains``,
@@ -837,6 +872,7 @@ def install() -> None:
     _patch_deferred()
     _patch_templates()
     _patch_drf()
+    _patch_pickling()
     callsite.VALUE_KINDS.update(_VALUE_ITERABLES)
     callsite.classify = _frame_classifier()
     callsite.reset_caches()

@@ -116,9 +116,10 @@ class Finding:
 
 @dataclass(frozen=True)
 class Shape:
-    """One query shape (fingerprint) of a scope, across call sites: ``count`` executions with
-    ``distinct_params`` parameter sets (exact up to 64 per statement text) from ``call_sites``
-    lines (up to 64)."""
+    """One SELECT shape (fingerprint) of a scope, across call sites: ``count`` executions with
+    ``distinct_params`` parameter sets (exact while each call site saw at most 64, estimated
+    past that) from ``call_sites`` call sites (a line, and what ran there: a ``.get()``, a
+    relation load...)."""
 
     fingerprint: int
     sql: str
@@ -139,8 +140,8 @@ class _CallSiteInfo:
     operation: str
 
 
-_MAX_PARAMS_PER_SQL = 64
-_MAX_STATEMENTS = 2_000  # distinct statement texts kept for shapes()
+#: (api, values, orm) -> operation, for queries outside templates, serializers and relations.
+_PLAIN_OPS: dict[tuple[str | None, str | None, bool], str] = {}
 
 
 class Scope:
@@ -160,10 +161,6 @@ class Scope:
             max_groups=int(self.settings.max_groups),
         )
         self._sites: dict[str, _CallSiteInfo] = {}
-        self._queries = 0
-        self._queries_by_alias: dict[str, int] = {}
-        # statement text -> [executions, parameter hashes, call sites, dialect]
-        self._statements: dict[str, list[Any]] = {}
         # (queryset line, path) -> [kind, relation label, loads, read]
         self._eager: dict[tuple[str, str], list[Any]] = {}
         self.track_eager = self.settings.detects("unused_eager")
@@ -180,44 +177,34 @@ class Scope:
     # -- capture ----------------------------------------------------------------------------
 
     def record(self, sql: str, params: Any, alias: str, vendor: str, duration_ns: int) -> None:
-        """Called by the execute wrapper after each query (never raises in warn/log mode)."""
+        """Called by the execute wrapper after each query (never raises in warn/log mode).
+
+        Python finds what only Python can see (the call site, the template line, the
+        serializer field, the relation being loaded) and forwards it; counting, parameter
+        identity, SQL normalization and grouping happen in the native scope."""
         if self.disabled or self._finished:
             return
         try:
-            self._queries += 1
-            self._queries_by_alias[alias] = self._queries_by_alias.get(alias, 0) + 1
             if relations.uncounted.get():
-                return  # a framework cache filling itself (content types): bounded, not a loop
+                # a framework cache filling itself (content types): bounded, not a loop
+                self._native.count(alias)
+                return
             site, api, values, orm = callsite.locate()
             template = relations.current_template.get()
             field = relations.current_serializer_field.get()
             relation = relations.current_relation.get()
-            op = relations.operation(relation, api, values, orm)
-            key = f"{site} [{op}]"
-            if template is not None:
-                key += f" [template {template[0]}:{template[1]}]"
-            if field is not None:
-                key += f" [serializer {field}]"
-            if relation is not None:
-                key += f" [relation {relation.key}]"
-            if key not in self._sites and len(self._sites) < _MAX_SITES:
-                self._sites[key] = _CallSiteInfo(
-                    template=f"{template[0]}:{template[1]}" if template else None,
-                    serializer_field=field,
-                    relation=relation,
-                    operation=op,
-                )
-            params_repr = repr(params)
-            dialect = _DIALECTS.get(vendor, "sqlite")
-            self._count_statement(sql, params_repr, site, dialect)
-            self._native.record(
-                sql,
-                params_repr,
-                dialect,
-                key,
-                duration_ns // 1000,
-                relation.label if relation else None,
-            )
+            if relation is None and template is None and field is None:
+                op = _PLAIN_OPS.get((api, values, orm))
+                if op is None:
+                    op = _PLAIN_OPS[(api, values, orm)] = relations.operation(None, api, values, orm)
+                key = f"{site} [{op}]"
+                if key not in self._sites and len(self._sites) < _MAX_SITES:
+                    self._sites[key] = _CallSiteInfo(None, None, None, op)
+                label = None
+            else:
+                key = self._key(site, relations.operation(relation, api, values, orm), template, field, relation)
+                label = relation.label if relation is not None else None
+            self._native.record(sql, params, _DIALECTS.get(vendor, "sqlite"), alias, key, duration_ns // 1000, label)
             if self._capture_file is not None:
                 capture_file.write(
                     self._capture_file,
@@ -228,23 +215,30 @@ class Scope:
                     call_site=site,
                     vendor=vendor,
                     alias=alias,
-                    relation=relation.label if relation else None,
+                    relation=label,
                     logger=self.settings.logger,
                 )
         except Exception:
             self._fail()
 
-    def _count_statement(self, sql: str, params: str, site: str, dialect: str) -> None:
-        entry = self._statements.get(sql)
-        if entry is None:
-            if len(self._statements) >= _MAX_STATEMENTS:
-                return
-            entry = self._statements[sql] = [0, set(), set(), dialect]
-        entry[0] += 1
-        if len(entry[1]) < _MAX_PARAMS_PER_SQL:
-            entry[1].add(hash(params))
-        if len(entry[2]) < _MAX_PARAMS_PER_SQL:
-            entry[2].add(site)
+    def _key(self, site: str, op: str, template: Any, field: str | None, relation: Any) -> str:
+        """The group key of a query read in a template, a serializer field or a relation load
+        (remembering what a finding needs to say about it)."""
+        key = f"{site} [{op}]"
+        if template is not None:
+            key += f" [template {template[0]}:{template[1]}]"
+        if field is not None:
+            key += f" [serializer {field}]"
+        if relation is not None:
+            key += f" [relation {relation.key}]"
+        if key not in self._sites and len(self._sites) < _MAX_SITES:
+            self._sites[key] = _CallSiteInfo(
+                template=f"{template[0]}:{template[1]}" if template else None,
+                serializer_field=field,
+                relation=relation,
+                operation=op,
+            )
+        return key
 
     # -- eager loading (opt-in "unused_eager") ------------------------------------------------
 
@@ -283,26 +277,19 @@ class Scope:
 
     @property
     def query_count(self) -> int:
-        return self._queries
+        """Queries run in this scope so far, on every database alias, including those of
+        scopes nested in it that have ended."""
+        return int(self._native.query_count)
 
     def query_count_by_alias(self) -> dict[str, int]:
-        return dict(self._queries_by_alias)
+        return dict(self._native.query_count_by_alias())
 
     def shapes(self) -> list[Shape]:
-        """Every query shape seen so far with its totals across call sites ("similar
-        queries"), most executed first."""
-        from . import _native
-
-        merged: dict[int, list[Any]] = {}
-        for sql, (count, params, sites, dialect) in self._statements.items():
-            fingerprint, text = _native.fingerprint(sql, dialect)
-            entry = merged.setdefault(fingerprint, [text, 0, set(), set()])
-            entry[1] += count
-            entry[2] |= {(sql, p) for p in params}
-            entry[3] |= sites
+        """Every SELECT shape seen so far with its totals across call sites ("similar
+        queries"), most executed first. After the scope, those of the whole scope."""
         shapes = [
-            Shape(fingerprint=fp, sql=text, count=count, distinct_params=len(params), call_sites=len(sites))
-            for fp, (text, count, params, sites) in merged.items()
+            Shape(fingerprint=fp, sql=text, count=count, distinct_params=params, call_sites=groups)
+            for fp, text, count, params, groups in self._native.shapes()
         ]
         shapes.sort(key=lambda s: -s.count)
         return shapes
@@ -315,7 +302,7 @@ class Scope:
         if self._finished:
             return self.findings
         self._finished = True
-        if self.disabled and not self._queries:
+        if self.disabled and not self.query_count:
             return []
         try:
             groups = self._native.finish()
@@ -451,8 +438,10 @@ class scope:
     """Watch a block of code: ``with querysight.scope() as s: ...``.
 
     On exit the findings are in ``s.findings`` and are raised, warned or logged according to
-    ``mode`` (default: the ``QUERYSIGHT["MODE"]`` setting). Scopes nest: the inner scope sees
-    the queries of its block, the outer one does not see them twice.
+    ``mode`` (default: the ``QUERYSIGHT["MODE"]`` setting). Scopes nest: the inner scope
+    detects in the queries of its block and reports its own findings; when it ends, its query
+    counts are added to the outer scope's ``query_count`` (a test's scope counts the queries
+    of the test-client requests it makes), and the outer scope does not detect in them again.
     """
 
     def __init__(self, name: str = "scope", *, mode: str | None = None, threshold: int | None = None,
@@ -482,6 +471,9 @@ class scope:
         _current.reset(tokens[0])
         if scope_ is None:
             return
+        outer = _current.get()
+        if outer is not None and outer is not scope_:
+            outer._native.add_counts(scope_._native)
         if exc_type is not None:
             scope_.mark_failed()
         findings = scope_.finish()

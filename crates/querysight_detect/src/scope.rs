@@ -316,7 +316,9 @@ impl Scope {
         out
     }
 
-    fn shapes(&self) -> Vec<Shape> {
+    /// Totals per query shape so far, in order of first execution (as in
+    /// [`Report::shapes`](crate::Report::shapes)); the scope goes on.
+    pub fn shapes(&self) -> Vec<Shape> {
         let mut by_fingerprint: FxHashMap<u64, usize> = FxHashMap::default();
         let mut members: Vec<Vec<usize>> = Vec::new();
         for (slot, group) in self.groups.iter().enumerate() {

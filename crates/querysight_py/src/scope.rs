@@ -5,7 +5,7 @@
 use std::sync::Mutex;
 
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyList};
 use rustc_hash::FxHashMap;
 
 use querysight_detect::{DetectConfig, QueryEvent, QueryKind};
@@ -53,6 +53,44 @@ struct State {
     /// fingerprint -> (canonical text, first raw SQL).
     examples: FxHashMap<u64, (String, String)>,
     queries: u64,
+    /// Queries per database alias (`record`, `count`, and nested scopes' `add_counts`).
+    by_alias: Vec<(String, u64)>,
+    /// The shapes of the finished detector (`shapes()` still answers after `finish()`).
+    final_shapes: Vec<querysight_detect::Shape>,
+}
+
+impl State {
+    fn count(&mut self, alias: &str, n: u64) {
+        self.queries += n;
+        match self.by_alias.iter_mut().find(|(a, _)| a == alias) {
+            Some((_, count)) => *count += n,
+            None => self.by_alias.push((alias.to_string(), n)),
+        }
+    }
+}
+
+/// What identifies a query's parameters, as a 64-bit value: Python's `hash()` of the
+/// parameters (a tuple, or a list made a tuple), else of their `repr()` (a dict of named
+/// parameters, `executemany`'s list of rows), 0 for `None`. Python's hash of a tuple of
+/// ints and strings is cached or cheap, where `repr()` builds a string per query. Within one
+/// process the value is stable (string hashing is salted per process, which is all a scope
+/// needs). Known collisions: `1`, `1.0` and `True`; `-1` and `-2`.
+fn params_identity(params: &Bound<'_, PyAny>) -> u64 {
+    if params.is_none() {
+        return 0;
+    }
+    if let Ok(hash) = params.hash() {
+        return hash as u64;
+    }
+    if let Ok(list) = params.cast::<PyList>() {
+        if let Ok(hash) = list.to_tuple().hash() {
+            return hash as u64;
+        }
+    }
+    match params.repr() {
+        Ok(text) => querysight_sql::params_hash(text.to_string_lossy().as_bytes()),
+        Err(_) => 0,
+    }
 }
 
 /// The detector of one scope (a request, a test, a task).
@@ -64,19 +102,22 @@ pub struct Scope {
 #[pymethods]
 impl Scope {
     #[new]
-    #[pyo3(signature = (threshold = 2, duplicate_threshold = 2, min_total_duration_us = 0, max_groups = 10_000))]
+    /// `include_writes`: INSERT/UPDATE/DELETE are grouped too (a `save()` per row is an N+1;
+    /// see `DetectConfig::include_writes`).
+    #[pyo3(signature = (threshold = 2, duplicate_threshold = 2, min_total_duration_us = 0, max_groups = 10_000, include_writes = false))]
     fn new(
         threshold: u32,
         duplicate_threshold: u32,
         min_total_duration_us: u64,
         max_groups: usize,
+        include_writes: bool,
     ) -> Self {
         let config = DetectConfig {
             threshold,
             duplicate_threshold,
             min_total_duration_us,
             max_groups,
-            ..DetectConfig::default()
+            include_writes,
         };
         Scope {
             state: Mutex::new(State {
@@ -85,34 +126,41 @@ impl Scope {
                 relations: Interner::default(),
                 examples: FxHashMap::default(),
                 queries: 0,
+                by_alias: Vec::new(),
+                final_shapes: Vec::new(),
             }),
         }
     }
 
-    /// Records one executed query. `params` is the `repr()` of its parameters; `duration_us`
-    /// in microseconds; `relation` is `app_label.Model.field` for a lazy relation load.
-    #[pyo3(signature = (sql, params, dialect, call_site, duration_us, relation = None))]
+    /// Records one executed query on database `alias`. `params` are its parameters as the
+    /// driver got them (see `params_identity`: only their identity is kept); `duration_us` in
+    /// microseconds; `call_site` groups the query (the application line and what ran there);
+    /// `relation` is `app_label.Model.field` for a lazy relation load.
+    #[pyo3(signature = (sql, params, dialect, alias, call_site, duration_us, relation = None))]
+    #[allow(clippy::too_many_arguments)]
     fn record(
         &self,
         sql: &str,
-        params: Option<&str>,
+        params: &Bound<'_, PyAny>,
         dialect: &str,
+        alias: &str,
         call_site: &str,
         duration_us: u64,
         relation: Option<&str>,
     ) -> PyResult<()> {
         let dialect = crate::dialect(dialect)?;
+        let params = params_identity(params).to_le_bytes();
         let statements = crate::sql_cache::normalize(sql, dialect);
         let Ok(mut state) = self.state.lock() else {
             return Ok(());
         };
-        state.queries += 1;
+        state.count(alias, 1);
         let site = state.sites.intern(call_site);
         let relation = relation.map(|r| state.relations.intern(r));
         let count = statements.len().max(1) as u64;
         for normalized in statements.iter() {
             let mut key = Vec::with_capacity(64);
-            key.extend_from_slice(params.unwrap_or("").as_bytes());
+            key.extend_from_slice(&params);
             for literal in &normalized.literals {
                 key.push(0);
                 key.extend_from_slice(literal.as_bytes());
@@ -142,6 +190,74 @@ impl Scope {
         Ok(())
     }
 
+    /// Counts a query on `alias` that is not the application's to detect (a framework cache
+    /// filling itself): it counts toward `query_count`, and is not grouped.
+    fn count(&self, alias: &str) {
+        if let Ok(mut state) = self.state.lock() {
+            state.count(alias, 1);
+        }
+    }
+
+    /// Adds the query counts of `inner` (a scope nested in this one, now ended) to this
+    /// scope's, per alias. Detection is not merged: the inner scope reported its own findings.
+    fn add_counts(&self, inner: &Scope) {
+        if std::ptr::eq(self, inner) {
+            return;
+        }
+        let counts = match inner.state.lock() {
+            Ok(state) => state.by_alias.clone(),
+            Err(_) => return,
+        };
+        if let Ok(mut state) = self.state.lock() {
+            for (alias, n) in &counts {
+                state.count(alias, *n);
+            }
+        }
+    }
+
+    /// Queries per database alias so far, as a dict `{alias: count}`.
+    fn query_count_by_alias<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        if let Ok(state) = self.state.lock() {
+            for (alias, n) in &state.by_alias {
+                d.set_item(alias, n)?;
+            }
+        }
+        Ok(d)
+    }
+
+    /// The query shapes (fingerprints) grouped so far, in order of first execution, as
+    /// tuples `(fingerprint, canonical sql, executions, distinct parameter sets, groups)`;
+    /// groups are the distinct call sites (with what ran there) the shape ran from. Only
+    /// grouped queries count: SELECTs, and writes when the detector groups writes. After
+    /// `finish()`, the shapes of the whole scope.
+    fn shapes(&self) -> Vec<(u64, String, u64, u64, u64)> {
+        let Ok(state) = self.state.lock() else {
+            return Vec::new();
+        };
+        let shapes = match state.detector.as_ref() {
+            Some(detector) => detector.shapes(),
+            None => state.final_shapes.clone(),
+        };
+        shapes
+            .into_iter()
+            .map(|shape| {
+                let text = state
+                    .examples
+                    .get(&shape.fingerprint)
+                    .map(|(t, _)| t.clone())
+                    .unwrap_or_default();
+                (
+                    shape.fingerprint,
+                    text,
+                    shape.count,
+                    shape.distinct_params,
+                    shape.groups,
+                )
+            })
+            .collect()
+    }
+
     /// Queries recorded so far.
     #[getter]
     fn query_count(&self) -> u64 {
@@ -149,7 +265,7 @@ impl Scope {
     }
 
     /// Ends the scope and returns its findings as dicts with keys `kind` (`n_plus_one` or
-    /// `duplicate`), `fingerprint`, `sql` (canonical), `example` (first raw SQL), `call_site`,
+    /// `duplicate`), `statement` (N+1 only: `select` or `write`), `fingerprint`, `sql` (canonical), `example` (first raw SQL), `call_site`,
     /// `relation` (or None), `count`, `distinct_params`, `total_duration_us`. A second call
     /// returns an empty list.
     fn finish<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyDict>>> {
@@ -160,6 +276,7 @@ impl Scope {
             return Ok(Vec::new());
         };
         let report = detector.finish();
+        state.final_shapes = report.shapes.clone();
         let mut out = Vec::new();
         for group in &report.n_plus_one {
             let d = finding_dict(
@@ -172,6 +289,14 @@ impl Scope {
                 group.total_duration_us,
             )?;
             d.set_item("distinct_params", group.distinct_params)?;
+            d.set_item(
+                "statement",
+                if group.kind == QueryKind::Write {
+                    "write"
+                } else {
+                    "select"
+                },
+            )?;
             d.set_item(
                 "relation",
                 group.relation.and_then(|r| state.relations.name(r)),
