@@ -3,9 +3,10 @@
 Checked against the built module by ``python -m mypy.stubtest querysight._native``
 (``tests/runtime/test_stub.py``)."""
 
-from typing import Any, final
+from types import CodeType, FrameType
+from typing import Any, Callable, final
 
-__all__ = ["Scope", "__version__", "cli_main", "fingerprint"]
+__all__ = ["CallSites", "Scope", "__version__", "cli_main", "fingerprint"]
 __version__: str
 
 def fingerprint(sql: str, dialect: str) -> tuple[int, str]:
@@ -62,3 +63,20 @@ class Scope:
         """Ends the scope; its N+1 and duplicate groups as dicts (``kind``, ``fingerprint``,
         ``sql``, ``example``, ``call_site``, ``relation``, ``count``, ``distinct_params``, ``statement``,
         ``total_duration_us``). A second call returns an empty list."""
+
+@final
+class CallSites:
+    """The stack walk that finds a query's call site (see ``querysight.callsite``)."""
+
+    def __new__(cls, classify: Callable[[CodeType], tuple[int, str | None]]) -> CallSites: ...
+    def locate(self, frame: FrameType | None) -> tuple[str, str | None, str | None, bool]:
+        """``(call site, api, values, orm)`` from ``frame`` outwards."""
+
+    def call_site(self, frame: FrameType | None) -> str:
+        """``path:line`` of the first application frame from ``frame`` outwards."""
+
+    def clear(self) -> None:
+        """Forgets every classification."""
+
+    def __len__(self) -> int:
+        """Code objects classified so far."""

@@ -2,12 +2,9 @@
 
 A frame is skipped when its file is part of Django, of any installed package (``site-packages``,
 ``dist-packages``), of the standard library, or of querysight itself. The decision is cached per
-code object, so walking the stack costs a few attribute reads per frame.
-
-The caches are keyed by ``id(code)``, not by the code object: CPython does not cache a code
-object's hash, and computing it hashes its constants, names and bytecode (0.2 to 1 us for a
-Django method, on every look-up). The cached code objects are kept alive (``_ALIVE``), so an id
-in the cache cannot be reused by another object while it is there.
+code object (by the native walker, ``querysight._native.CallSites``, keyed by the code
+object's address: CPython does not cache a code object's hash, and computing it hashes its
+constants, names and bytecode), so walking the stack costs two attribute reads per frame.
 """
 
 from __future__ import annotations
@@ -16,7 +13,7 @@ import os
 import sys
 import sysconfig
 from types import CodeType, FrameType
-from typing import Callable
+from typing import Any, Callable
 
 _QUERYSIGHT_DIR = os.path.dirname(os.path.abspath(__file__))
 
@@ -77,33 +74,8 @@ def display_path(filename: str) -> str:
     return result
 
 
-def find_frame(start: FrameType | None = None) -> FrameType | None:
-    """The first application frame above ``start`` (default: the caller's caller)."""
-    frame = start if start is not None else sys._getframe(2)
-    while frame is not None:
-        if not _is_library(frame.f_code):
-            return frame
-        frame = frame.f_back
-    return None
-
-
-def call_site(start: FrameType | None = None) -> str:
-    """``path:line`` of the first application frame, or ``<unknown>``."""
-    frame = start if start is not None else sys._getframe(2)
-    info = _INFO
-    while frame is not None:
-        code = frame.f_code
-        bits = info.get(id(code))
-        if bits is None:
-            bits = _frame_info(code)
-        if bits & APP:
-            return f"{_PATHS[id(code)]}:{frame.f_lineno}"
-        frame = frame.f_back
-    return "<unknown>"
-
-
-# What a library frame tells about the query below it (bits, cached per code object). Which
-# frames are which is Django knowledge: :mod:`querysight.relations` installs the classifier.
+# What a library frame tells about the query below it (bits, per code object). Which frames are
+# which is Django knowledge: :mod:`querysight.relations` installs the classifier.
 API = 1  # an entry point the application called: its name is the operation (count, first...)
 ORM = 2  # the ORM built the SQL (else a raw cursor)
 VALUES = 4  # rows come back as dicts or tuples; ``VALUE_KINDS`` names them
@@ -111,29 +83,38 @@ APP = 8  # an application frame: the call site
 VALUE_KINDS: dict[str, str] = {}
 classify: Callable[[CodeType], int] = lambda code: 0
 
-# id(code object) -> bits above; application code objects -> their display path. One dict
-# look-up per frame on the per-query path (bounded: past the cap, the caches start over).
-_INFO: dict[int, int] = {}
-_PATHS: dict[int, str] = {}
-_ALIVE: list[CodeType] = []  # every code object in _INFO: its id stays its own
+
+def _classify_code(code: CodeType) -> tuple[int, str | None]:
+    """For the native walker, once per code object: its bits, with the display path of
+    application code, the name of an entry point, or the kind of a values iterable."""
+    if not _is_library(code):
+        return APP, display_path(code.co_filename)
+    bits = classify(code)
+    if bits & API:
+        return bits, code.co_name
+    if bits & VALUES:
+        return bits, VALUE_KINDS.get(getattr(code, "co_qualname", ""))
+    return bits, None
 
 
-def _frame_info(code: CodeType) -> int:
-    bits = APP if not _is_library(code) else classify(code)
-    if len(_INFO) >= 100_000:  # bounded: start over rather than grow
-        reset_caches()
-    if bits & APP:
-        _PATHS[id(code)] = display_path(code.co_filename)
-    _INFO[id(code)] = bits
-    _ALIVE.append(code)
-    return bits
+def walker() -> Any:
+    """The native walker (``querysight._native.CallSites``), made on first use."""
+    global _WALKER
+    if _WALKER is None:
+        from . import _native
+
+        _WALKER = _native.CallSites(_classify_code)
+    return _WALKER
 
 
-def reset_caches() -> None:
-    """Forget the per-code-object classification (after :data:`classify` changes)."""
-    _INFO.clear()
-    _PATHS.clear()
-    _ALIVE.clear()
+_WALKER: Any = None
+
+
+def call_site(start: FrameType | None = None) -> str:
+    """``path:line`` of the first application frame from ``start`` outwards (default: the
+    caller's caller), or ``<unknown>``."""
+    walker = _WALKER if _WALKER is not None else walker()
+    return walker.call_site(start if start is not None else sys._getframe(2))
 
 
 def locate(start: FrameType | None = None) -> tuple[str, str | None, str | None, bool]:
@@ -141,29 +122,16 @@ def locate(start: FrameType | None = None) -> tuple[str, str | None, str | None,
     the caller's caller): the first application frame; the outermost entry point the
     application called (``count``, ``first``, ``__iter__``...); ``values``/``values_list``
     when rows are dicts or tuples; whether the ORM built the SQL (else a raw cursor). One walk
-    of the stack, one dict look-up per frame (each code object classified once, by
-    :data:`classify`)."""
-    frame = start if start is not None else sys._getframe(2)
-    api: str | None = None
-    values: str | None = None
-    orm = False
-    info = _INFO
-    while frame is not None:
-        code = frame.f_code
-        bits = info.get(id(code))
-        if bits is None:
-            bits = _frame_info(code)
-        if bits:
-            if bits & APP:
-                return f"{_PATHS[id(code)]}:{frame.f_lineno}", api, values, orm
-            if bits & API:
-                api = code.co_name
-            elif bits & ORM:
-                orm = True
-            elif bits & VALUES:
-                values = VALUE_KINDS.get(getattr(code, "co_qualname", ""))
-        frame = frame.f_back
-    return "<unknown>", api, values, orm
+    of the stack in the native module, one look-up per frame by code-object address (each
+    code object classified once, by :func:`_classify_code`)."""
+    walker = _WALKER if _WALKER is not None else walker()
+    return walker.locate(start if start is not None else sys._getframe(2))
+
+
+def reset_caches() -> None:
+    """Forget the per-code-object classification (after :data:`classify` changes)."""
+    if _WALKER is not None:
+        _WALKER.clear()
 
 
 def source_line(path: str, line: int) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 MODES = ("raise", "warn", "log")
-DETECTIONS = ("n_plus_one", "duplicates", "unused_eager")
+DETECTIONS = ("n_plus_one", "duplicates", "unused_eager", "writes")
 
 DEFAULTS: dict[str, Any] = {
     # What happens when a scope ends with findings: raise NPlusOneError, warnings.warn, or log.
@@ -23,8 +23,10 @@ DEFAULTS: dict[str, Any] = {
     "DUPLICATE_THRESHOLD": 2,
     # Ignore groups whose total time is below this (milliseconds); production uses ~50.
     "MIN_DURATION_MS": 0,
-    # Which detections are on.
-    "DETECT": {"n_plus_one": True, "duplicates": True, "unused_eager": False},
+    # Which detections are on. "writes" (off by default: tests create rows in loops on
+    # purpose) also groups INSERT/UPDATE/DELETE, so a save()/create()/delete() per row is an
+    # N+1 whose fix is bulk_create/bulk_update/update()/delete() on a queryset.
+    "DETECT": {"n_plus_one": True, "duplicates": True, "unused_eager": False, "writes": False},
     # `app_label.Model.field` / `Model.field` / `app_label.*` entries never reported.
     "ALLOW_RELATIONS": [],
     # Call-site globs (`*/legacy/*.py`, `myapp/views.py:42`) never reported.

@@ -15,6 +15,8 @@ them (``Finding.origin``):
 * A deferred field: load it with the rows (``only()`` / ``defer()``).
 * A per-row ``prefetch_related_objects([obj], ...)``: one call for all rows.
 * Any other repeated query (``.get()``, ``filter().first()``, raw SQL): fetch once before the loop.
+* A write per row (``DETECT["writes"]``): ``bulk_create``, ``bulk_update``, ``update()``, or a
+  ``delete()`` on a queryset.
 * An unused eager load: remove the lookup.
 """
 
@@ -120,7 +122,30 @@ def fix_for(finding: "Finding", relation: "Relation | None" = None) -> str:
     return fix
 
 
+_WRITE_FIXES = {
+    "insert": (
+        "one INSERT per row (save() or create() in a loop): build the objects in the loop and "
+        "insert them with one Model.objects.bulk_create(objs) after it"
+    ),
+    "replace": (
+        "one REPLACE per row: build the objects in the loop and write them with one "
+        "Model.objects.bulk_create(objs, update_conflicts=True, ...) after it"
+    ),
+    "update": (
+        "one UPDATE per row (save() in a loop): change the objects in the loop and write them "
+        'with one Model.objects.bulk_update(objs, ["field", ...]) after it, or one '
+        "queryset.update(field=...) (F() expressions included) when every row gets the same change"
+    ),
+    "delete": (
+        "one DELETE per row (delete() in a loop): delete them in one query, "
+        "Model.objects.filter(pk__in=ids).delete()"
+    ),
+}
+
+
 def _per_row_query(operation: str | None) -> str:
+    if operation in _WRITE_FIXES:
+        return _WRITE_FIXES[operation]
     if operation == "get":
         return (
             ".get() runs once per row: fetch all the rows in one query before the loop "

@@ -45,6 +45,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import itertools
+import sys
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterator
 
@@ -276,11 +277,65 @@ def _tag_list(queryset: Any, rows: list[Any]) -> None:
     for row in rows:
         row._state.querysight = tag
     selected = query.select_related
-    if selected:
-        scope = _scope()
-        seen: set[str] | None = set() if scope is not None and scope.track_eager else None
+    if not selected:
+        return
+    scope = _scope()
+    seen: set[str] | None = set() if scope is not None and scope.track_eager else None
+    if selected is True:  # `select_related()`: whatever non-null keys Django followed
         for row in rows:
             _tag_selected(row, selected, origin, path, via_join, seen)
+        return
+    plan = _select_plan(selected, origin, path, via_join)
+    found = [False] * len(plan)
+    for row in rows:
+        objs = [row]
+        for i, (parent, name, _, child_tag) in enumerate(plan):
+            obj = objs[parent]
+            related = obj._state.fields_cache.get(name) if obj is not None else None
+            if related is not None:
+                related._state.querysight = child_tag
+                found[i] = True
+            objs.append(related)
+    if seen is not None:
+        for (parent, name, child, _), hit in zip(plan, found):
+            if hit:
+                _register_eager(origin, child, "select_related", _select_label(rows, plan, parent, name))
+
+
+def _select_plan(
+    tree: dict[str, Any], origin: Origin, path: str, via_join: bool
+) -> list[tuple[int, str, str, tuple[Origin, str, bool]]]:
+    """The objects ``select_related`` fills in, flattened once per queryset (depth first):
+    ``(parent slot, field name, path, tag)``, slot 0 being the row and slot ``i + 1`` the
+    object of entry ``i``. Tagging a row is then a loop without calls or string building."""
+    plan: list[tuple[int, str, str, tuple[Origin, str, bool]]] = []
+
+    def walk(node: dict[str, Any], parent: int, parent_path: str, depth: int) -> None:
+        for name, sub in node.items():
+            child = _join(parent_path, name)
+            plan.append((parent, name, child, (origin, child, via_join)))
+            if sub and depth < 8:
+                walk(sub, len(plan), child, depth + 1)
+
+    walk(tree, 0, path, 0)
+    return plan
+
+
+def _select_label(rows: list[Any], plan: list[Any], parent: int, name: str) -> str:
+    """``app_label.Model.field`` of a plan entry, from the first row whose parent object is
+    there (for unused-eager bookkeeping only)."""
+    for row in rows:
+        obj = row
+        chain = []
+        slot = parent
+        while slot:
+            chain.append(plan[slot - 1][1])
+            slot = plan[slot - 1][0]
+        for step in reversed(chain):
+            obj = obj._state.fields_cache.get(step) if obj is not None else None
+        if obj is not None:
+            return _label(type(obj), name)
+    return _label(type(rows[0]), name)
 
 
 def _tagged_rows(queryset: Any, rows: Iterator[Any]) -> Iterator[Any]:
@@ -342,12 +397,14 @@ def _patch_rows() -> None:
 
     original_get_queryset = manager.BaseManager.get_queryset
 
+    walk = callsite.walker().call_site
+
     @functools.wraps(original_get_queryset)
     def get_queryset(self: Any) -> Any:
         queryset = original_get_queryset(self)
-        if active.get() and current_relation.get() is None and getattr(self, "instance", None) is None:
+        if active.get() and getattr(self, "instance", None) is None and current_relation.get() is None:
             try:
-                queryset._query.__dict__[_SITE_TAG] = _safe_call_site()
+                queryset._query.__dict__[_SITE_TAG] = walk(sys._getframe(1))
             except Exception:
                 pass
         return queryset
@@ -423,41 +480,45 @@ def track_eager_reads() -> None:
 
     descriptors.ForwardManyToOneDescriptor.__get__ = __get__
     _eager_reads_installed = True
+    _forget_manager_classes()
 
 
-class _PendingRelation:
-    """A related manager's relation, described when its query runs (see ``tag`` below)."""
+def _forget_manager_classes() -> None:
+    """Drops the related-manager classes Django caches per descriptor (``related_manager_cls``),
+    so the next ones are made by the factories as they are now patched: the managers'
+    ``get_queryset`` wrapper exists only once unused-eager tracking is on."""
+    from django.apps import apps
 
-    __slots__ = ("accessor", "base_where", "instance", "model", "prefetched")
+    for model in apps.get_models(include_auto_created=True):
+        for value in list(vars(model).values()):
+            cache = getattr(value, "__dict__", None)
+            if isinstance(cache, dict):
+                cache.pop("related_manager_cls", None)
 
-    def __init__(self, instance: Any, model: Any, accessor: str, prefetched: bool, base_where: int) -> None:
-        self.instance = instance
-        self.model = model
-        self.accessor = accessor
-        self.prefetched = prefetched
-        self.base_where = base_where
 
-    def resolve(self) -> Relation:
-        instance = self.instance
-        origin, parent, via_join = _tag_of(instance)
-        label, declared = _labels_for(instance, self.model, self.accessor)
-        return Relation(
-            label,
-            "many",
-            _join(parent, self.accessor),
-            origin,
-            via_join,
-            declared,
-            prefetched=self.prefetched,
-            base_where=self.base_where,
-        )
+def _resolve_pending(pending: tuple[Any, Any, str, bool, int]) -> Relation:
+    """The relation of a related manager, from what its ``tag`` kept: ``(instance, declaring
+    model, accessor, prefetched, base_where)``. Described only when its query runs."""
+    instance, model, accessor, prefetched, base_where = pending
+    origin, parent, via_join = _tag_of(instance)
+    label, declared = _labels_for(instance, model, accessor)
+    return Relation(
+        label,
+        "many",
+        _join(parent, accessor),
+        origin,
+        via_join,
+        declared,
+        prefetched=prefetched,
+        base_where=base_where,
+    )
 
 
 def _relation_tag(query: Any) -> Relation | None:
     """The related-manager relation a query was tagged with, if any."""
     tag = query.__dict__.get(_REL_TAG)
-    if tag.__class__ is _PendingRelation:
-        tag = tag.resolve()
+    if tag.__class__ is tuple:
+        tag = _resolve_pending(tag)
         query.__dict__[_REL_TAG] = tag
     return tag
 
@@ -478,15 +539,14 @@ def _tagging_factory(factory: Callable[..., type], describe: Callable[..., tuple
             # prefetch never runs it): count its lookups instead, and tag the inner query,
             # which the deferred filter extends in place.
             query = queryset._query
-            deferred = getattr(queryset, "_deferred_filter", None)
-            pending = len(deferred[1]) + len(deferred[2]) if deferred else 0
+            deferred = queryset._deferred_filter
             outer = current_relation.get()
-            query.__dict__[_REL_TAG] = _PendingRelation(
+            query.__dict__[_REL_TAG] = (
                 self.instance,
                 model,
                 accessor,
                 outer is not None and outer.kind == "prefetch",
-                len(query.where.children) + pending,
+                len(query.where.children) + (len(deferred[1]) + len(deferred[2]) if deferred else 0),
             )
 
         def _apply_rel_filters(self: Any, queryset: Any) -> Any:
@@ -502,7 +562,8 @@ def _tagging_factory(factory: Callable[..., type], describe: Callable[..., tuple
             return queryset
 
         cls._apply_rel_filters = _apply_rel_filters
-        cls.get_queryset = get_queryset
+        if _eager_reads_installed:  # else not wrapped: see track_eager_reads
+            cls.get_queryset = get_queryset
         constrained = getattr(cls, "constrained_target", None)
         if isinstance(constrained, property) and constrained.fget is not None:
             # Django 5: a many-to-many manager's count()/exists() query the through table.
@@ -679,7 +740,15 @@ def _patch_deferred() -> None:
 
     @functools.wraps(original)
     def __get__(self: Any, instance: Any, cls: Any = None) -> Any:
-        if instance is None or not active.get() or self.field.attname in instance.__dict__:
+        if instance is None:
+            return self
+        # Django's own fast path, inline: a loaded value (every read of a foreign key's
+        # `author_id` comes through here) costs no extra call.
+        data = instance.__dict__
+        name = self.field.attname
+        if name in data:
+            return data[name]
+        if not active.get():
             return original(self, instance, cls)
         field = self.field
         origin, parent, via_join = _tag_of(instance)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextvars
 import itertools
+import sys
 import fnmatch
 import logging
 import re
@@ -38,9 +39,16 @@ _DIALECTS = {"postgresql": "postgres", "postgis": "postgres", "mysql": "mysql", 
 
 
 class NPlusOneError(AssertionError):
-    """Raised at the end of a scope in ``raise`` mode (tests), listing the findings."""
+    """Raised at the end of a scope in ``raise`` mode (tests), listing the findings.
 
-    def __init__(self, findings: list["Finding"]) -> None:
+    Its only argument is the message, so it survives the round trip through a Celery result
+    backend (rebuilt from its message, with ``findings`` empty)."""
+
+    def __init__(self, findings: "list[Finding] | str") -> None:
+        if isinstance(findings, str):
+            self.findings: list[Finding] = []
+            super().__init__(findings)
+            return
         self.findings = findings
         super().__init__(format_findings(findings))
 
@@ -104,6 +112,8 @@ class Finding:
             what = f"`{self.relation}{call}` ran"
         elif self.operation == "get":
             what = "`.get()` ran once per row,"
+        elif self.operation in _WRITES:
+            what = f"an {self.operation.upper()} ran once per row,"
         if self.kind == "duplicate":
             head = f"duplicate query: ran {self.count} times with the same parameters at {where}"
         else:
@@ -140,6 +150,8 @@ class _CallSiteInfo:
     operation: str
 
 
+_WRITES = ("insert", "update", "delete", "replace")
+
 #: (api, values, orm) -> operation, for queries outside templates, serializers and relations.
 _PLAIN_OPS: dict[tuple[str | None, str | None, bool], str] = {}
 
@@ -159,8 +171,10 @@ class Scope:
             duplicate_threshold=int(self.settings.duplicate_threshold),
             min_total_duration_us=int(self.settings.min_duration_ms * 1000),
             max_groups=int(self.settings.max_groups),
+            include_writes=self.settings.detects("writes"),
         )
         self._sites: dict[str, _CallSiteInfo] = {}
+        self._locate = callsite.walker().locate
         # (queryset line, path) -> [kind, relation label, loads, read]
         self._eager: dict[tuple[str, str], list[Any]] = {}
         self.track_eager = self.settings.detects("unused_eager")
@@ -189,7 +203,7 @@ class Scope:
                 # a framework cache filling itself (content types): bounded, not a loop
                 self._native.count(alias)
                 return
-            site, api, values, orm = callsite.locate()
+            site, api, values, orm = self._locate(sys._getframe(1))
             template = relations.current_template.get()
             field = relations.current_serializer_field.get()
             relation = relations.current_relation.get()
@@ -327,6 +341,10 @@ class Scope:
         info = self._sites.get(key, _CallSiteInfo(None, None, None, "query"))
         site = key.split(" [", 1)[0]
         relation = info.relation
+        operation = info.operation
+        if group.get("statement") == "write":  # DETECT["writes"]: a write per row
+            operation = group["sql"].lstrip().split(None, 1)[0].lower()
+            relation = None
         if relation is not None and self._allowed(relation):
             return None
         if any(fnmatch.fnmatch(site, pattern) for pattern in self.settings.allow_call_sites):
@@ -348,7 +366,7 @@ class Scope:
             serializer_field=info.serializer_field,
             distinct_params=int(group.get("distinct_params", 0)),
             origin=relation.origin.site if relation is not None and relation.origin is not None else None,
-            operation=info.operation,
+            operation=operation,
             prefetched=relation.prefetched if relation else False,
         )
         finding.fix = fixes.fix_for(finding, relation)

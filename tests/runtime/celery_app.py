@@ -39,3 +39,13 @@ def posts_then_authors():
     counts = [len(list(person.posts.all())) for person in Person.objects.all()]
     names = authors.apply().get()
     return counts, names
+
+
+@app.task(base=querysight.celery.WatchedTask)
+def watched_authors():
+    return [post.author.name for post in Post.objects.all()]
+
+
+@app.task(base=querysight.celery.WatchedTask)
+def watched_authors_fixed():
+    return [post.author.name for post in Post.objects.select_related("author")]

@@ -7,7 +7,15 @@ from django.test import override_settings
 
 import querysight
 import querysight.celery
-from celery_app import app, authors, authors_fixed, authors_then_fail, posts_then_authors
+from celery_app import (
+    app,
+    authors,
+    authors_fixed,
+    authors_then_fail,
+    posts_then_authors,
+    watched_authors,
+    watched_authors_fixed,
+)
 
 LOG = {"MODE": "log", "DETECT": {"duplicates": False}}
 
@@ -87,6 +95,33 @@ def test_raise_mode_is_logged_by_celery(people, caplog):
     assert result.successful()
     (record,) = [r for r in caplog.records if r.name == "celery.utils.dispatch.signal"]
     assert "NPlusOneError" in record.getMessage() and "rtapp.Post.author" in record.getMessage()
+
+
+def test_raise_mode_fails_a_watched_task_with_the_n_plus_one(people, caplog):
+    """`WatchedTask` runs the body inside the scope: in raise mode the task itself fails."""
+    result = watched_authors.apply()
+    assert result.failed() and isinstance(result.result, querysight.NPlusOneError)
+    assert "`rtapp.Post.author` loaded 6 times at celery_app.py:" in str(result.result)
+    assert watched_authors_fixed.apply().successful()
+    # The signals skip it: nothing logged by the task_postrun handler, no scope left open.
+    assert [r for r in caplog.records if r.name == "celery.utils.dispatch.signal"] == []
+
+
+def test_raise_mode_propagates_from_an_eager_watched_task(people):
+    app.conf.task_eager_propagates = True
+    try:
+        with pytest.raises(querysight.NPlusOneError, match=r"rtapp\.Post\.author"):
+            watched_authors.apply()
+    finally:
+        app.conf.task_eager_propagates = False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_raise_mode_fails_a_watched_task_in_a_worker(people):
+    with start_worker(app, pool="solo", concurrency=1, perform_ping_check=False, loglevel="WARNING"):
+        with pytest.raises(querysight.NPlusOneError):
+            watched_authors.delay().get(timeout=30)
+        assert len(watched_authors_fixed.delay().get(timeout=30)) == 6
 
 
 @override_settings(QUERYSIGHT={**LOG, "ENABLED": False})

@@ -4,6 +4,7 @@
 //! `python/querysight/_native.pyi`, checked against this module by `stubtest`.
 
 mod error;
+mod frames;
 mod scope;
 mod sql_cache;
 
@@ -41,5 +42,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(fingerprint, m)?)?;
     m.add_function(wrap_pyfunction!(cli_main, m)?)?;
     m.add_class::<scope::Scope>()?;
+    m.add_class::<frames::CallSites>()?;
     Ok(())
 }
