@@ -41,6 +41,19 @@ class Scope:
         """Records one executed query on database ``alias``; ``params`` as the driver got
         them (only their identity is kept: ``hash()``, else ``repr()``)."""
 
+    def record_plain(
+        self,
+        walker: CallSites,
+        frame: FrameType | None,
+        sql: str,
+        params: Any,
+        dialect: str,
+        alias: str,
+        duration_us: int,
+    ) -> None:
+        """``record()`` for a query that is neither a relation load nor run from a template or
+        serializer field: the call site and operation are found by ``walker`` from ``frame``."""
+
     def count(self, alias: str) -> None:
         """Counts a query that is not grouped (a framework cache filling itself)."""
 
@@ -68,7 +81,11 @@ class Scope:
 class CallSites:
     """The stack walk that finds a query's call site (see ``querysight.callsite``)."""
 
-    def __new__(cls, classify: Callable[[CodeType], tuple[int, str | None]]) -> CallSites: ...
+    def __new__(
+        cls,
+        classify: Callable[[CodeType], tuple[int, str | None]],
+        operation: Callable[[str | None, str | None, bool], str],
+    ) -> CallSites: ...
     def locate(self, frame: FrameType | None) -> tuple[str, str | None, str | None, bool]:
         """``(call site, api, values, orm)`` from ``frame`` outwards."""
 
@@ -76,7 +93,7 @@ class CallSites:
         """``path:line`` of the first application frame from ``frame`` outwards."""
 
     def clear(self) -> None:
-        """Forgets every classification."""
+        """Forgets every classification and operation."""
 
     def __len__(self) -> int:
         """Code objects classified so far."""

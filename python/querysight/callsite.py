@@ -82,6 +82,9 @@ VALUES = 4  # rows come back as dicts or tuples; ``VALUE_KINDS`` names them
 APP = 8  # an application frame: the call site
 VALUE_KINDS: dict[str, str] = {}
 classify: Callable[[CodeType], int] = lambda code: 0
+#: ``(api, values, orm) -> operation`` of a query that is not a relation load (installed by
+#: :mod:`querysight.relations` with the classifier; see ``relations.operation``).
+plain_operation: Callable[[str | None, str | None, bool], str] = lambda api, values, orm: "query"
 
 
 def _classify_code(code: CodeType) -> tuple[int, str | None]:
@@ -103,7 +106,7 @@ def walker() -> Any:
     if _WALKER is None:
         from . import _native
 
-        _WALKER = _native.CallSites(_classify_code)
+        _WALKER = _native.CallSites(_classify_code, lambda api, values, orm: plain_operation(api, values, orm))
     return _WALKER
 
 

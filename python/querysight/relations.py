@@ -46,7 +46,6 @@ import contextvars
 import functools
 import itertools
 import sys
-from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterator
 
 from . import callsite
@@ -82,7 +81,6 @@ class Origin:
         return self.site if self.multi else f"{self.site}#{self.uid}"
 
 
-@dataclass(frozen=True)
 class Relation:
     """A relation being loaded.
 
@@ -99,20 +97,53 @@ class Relation:
     For ``many``: ``prefetched`` when the relation had been prefetched (the call threw the
     prefetch away), and what the call added to the related manager: ``filtered``, ``ordered``,
     ``aggregates`` (``(alias, function, field)``).
+
+    Immutable by convention (:meth:`with_call` makes a changed copy). A plain class with
+    slots: one is made per lazy load, where a frozen dataclass's ``__init__`` costs ~3 us.
     """
 
-    label: str
-    kind: str
-    path: str
-    origin: Origin | None = None
-    via_join: bool = True
-    field_label: str | None = None
-    prefetched: bool = False
-    batch: int = 0
-    base_where: int = 0
-    filtered: bool = False
-    ordered: bool = False
-    aggregates: tuple[tuple[str, str, str], ...] = ()
+    __slots__ = (
+        "aggregates", "base_where", "batch", "field_label", "filtered", "kind", "label", "ordered",
+        "origin", "path", "prefetched", "via_join",
+    )
+
+    def __init__(
+        self,
+        label: str,
+        kind: str,
+        path: str,
+        origin: Origin | None = None,
+        via_join: bool = True,
+        field_label: str | None = None,
+        prefetched: bool = False,
+        batch: int = 0,
+        base_where: int = 0,
+        filtered: bool = False,
+        ordered: bool = False,
+        aggregates: tuple[tuple[str, str, str], ...] = (),
+    ) -> None:
+        self.label = label
+        self.kind = kind
+        self.path = path
+        self.origin = origin
+        self.via_join = via_join
+        self.field_label = field_label
+        self.prefetched = prefetched
+        self.batch = batch
+        self.base_where = base_where
+        self.filtered = filtered
+        self.ordered = ordered
+        self.aggregates = aggregates
+
+    def with_call(self, filtered: bool, ordered: bool, aggregates: tuple[tuple[str, str, str], ...]) -> "Relation":
+        """A copy with what the call added to a related manager."""
+        copy = Relation(self.label, self.kind, self.path, self.origin, self.via_join, self.field_label,
+                        self.prefetched, self.batch, self.base_where)
+        copy.filtered, copy.ordered, copy.aggregates = filtered, ordered, aggregates
+        return copy
+
+    def __repr__(self) -> str:
+        return f"Relation({self.label!r}, {self.kind!r}, {self.path!r})"
 
     @property
     def key(self) -> str:
@@ -707,7 +738,7 @@ def _describe_call(filters: Any, query: Any, relation: Relation) -> Relation:
         aggregates.append((alias, type(expression).__name__, str(name)))
     if not (filtered or ordered or aggregates):
         return relation
-    return replace(relation, filtered=filtered, ordered=ordered, aggregates=tuple(aggregates))
+    return relation.with_call(filtered, ordered, tuple(aggregates))
 
 
 def _patch_compiler() -> None:
@@ -944,5 +975,6 @@ def install() -> None:
     _patch_pickling()
     callsite.VALUE_KINDS.update(_VALUE_ITERABLES)
     callsite.classify = _frame_classifier()
+    callsite.plain_operation = lambda api, values, orm: operation(None, api, values, orm)
     callsite.reset_caches()
     _installed = True

@@ -152,32 +152,43 @@ class _CallSiteInfo:
 
 _WRITES = ("insert", "update", "delete", "replace")
 
-#: (api, values, orm) -> operation, for queries outside templates, serializers and relations.
-_PLAIN_OPS: dict[tuple[str | None, str | None, bool], str] = {}
+
+
+_NATIVE: Any = None
+_WALKER: Any = None
+
+
+def _load_native() -> Any:
+    """The native module and the call-site walker, imported on the first scope (importing
+    ``querysight`` imports neither)."""
+    global _NATIVE, _WALKER
+    from . import _native
+
+    _WALKER = callsite.walker()
+    _NATIVE = _native
+    return _native
 
 
 class Scope:
     """One unit of work watched for N+1 queries. Use :func:`scope` rather than this class."""
 
     def __init__(self, name: str = "scope", settings: Settings | None = None, **overrides: Any) -> None:
-        from . import _native
-
+        native = _NATIVE or _load_native()
         self.name = name
-        self.settings = settings or get_settings()
-        threshold = overrides.get("threshold", self.settings.threshold)
-        self.mode = overrides.get("mode", self.settings.mode)
-        self._native = _native.Scope(
-            threshold=int(threshold),
-            duplicate_threshold=int(self.settings.duplicate_threshold),
-            min_total_duration_us=int(self.settings.min_duration_ms * 1000),
-            max_groups=int(self.settings.max_groups),
-            include_writes=self.settings.detects("writes"),
+        self.settings = settings = settings or get_settings()
+        self.mode = overrides.get("mode", settings.mode)
+        self._native = native.Scope(
+            int(overrides.get("threshold", settings.threshold)),
+            int(settings.duplicate_threshold),
+            int(settings.min_duration_ms * 1000),
+            int(settings.max_groups),
+            settings.detects("writes"),
         )
         self._sites: dict[str, _CallSiteInfo] = {}
-        self._locate = callsite.walker().locate
+        self._walker = _WALKER or callsite.walker()
         # (queryset line, path) -> [kind, relation label, loads, read]
         self._eager: dict[tuple[str, str], list[Any]] = {}
-        self.track_eager = self.settings.detects("unused_eager")
+        self.track_eager = settings.detects("unused_eager")
         if self.track_eager:
             relations.track_eager_reads()
         self.disabled = False
@@ -185,8 +196,8 @@ class Scope:
         self._finished = False
         self._error_logged = False
         self.findings: list[Finding] = []
-        self._capture_file = self.settings.capture_file
-        self._capture_scope = f"{name}#{next(_scope_ids)}"
+        self._capture_file = settings.capture_file
+        self._capture_scope = f"{name}#{next(_scope_ids)}" if self._capture_file is not None else name
 
     # -- capture ----------------------------------------------------------------------------
 
@@ -203,21 +214,19 @@ class Scope:
                 # a framework cache filling itself (content types): bounded, not a loop
                 self._native.count(alias)
                 return
-            site, api, values, orm = self._locate(sys._getframe(1))
             template = relations.current_template.get()
             field = relations.current_serializer_field.get()
             relation = relations.current_relation.get()
-            if relation is None and template is None and field is None:
-                op = _PLAIN_OPS.get((api, values, orm))
-                if op is None:
-                    op = _PLAIN_OPS[(api, values, orm)] = relations.operation(None, api, values, orm)
-                key = f"{site} [{op}]"
-                if key not in self._sites and len(self._sites) < _MAX_SITES:
-                    self._sites[key] = _CallSiteInfo(None, None, None, op)
-                label = None
-            else:
-                key = self._key(site, relations.operation(relation, api, values, orm), template, field, relation)
-                label = relation.label if relation is not None else None
+            if relation is None and template is None and field is None and self._capture_file is None:
+                # The common case, all in the native module: walk, operation, key, counters.
+                self._native.record_plain(
+                    self._walker, sys._getframe(1), sql, params, _DIALECTS.get(vendor, "sqlite"), alias,
+                    duration_ns // 1000,
+                )
+                return
+            site, api, values, orm = self._walker.locate(sys._getframe(1))
+            key = self._key(site, relations.operation(relation, api, values, orm), template, field, relation)
+            label = relation.label if relation is not None else None
             self._native.record(sql, params, _DIALECTS.get(vendor, "sqlite"), alias, key, duration_ns // 1000, label)
             if self._capture_file is not None:
                 capture_file.write(
@@ -236,8 +245,9 @@ class Scope:
             self._fail()
 
     def _key(self, site: str, op: str, template: Any, field: str | None, relation: Any) -> str:
-        """The group key of a query read in a template, a serializer field or a relation load
-        (remembering what a finding needs to say about it)."""
+        """The group key of a query run from a template or a serializer field, or loading a
+        relation, or of any query while a capture file is written (remembering what a finding
+        needs to say about it); other queries are keyed by ``record_plain``."""
         key = f"{site} [{op}]"
         if template is not None:
             key += f" [template {template[0]}:{template[1]}]"
@@ -338,8 +348,10 @@ class Scope:
         if not self.settings.detects(detect_key):
             return None
         key = group["call_site"]
-        info = self._sites.get(key, _CallSiteInfo(None, None, None, "query"))
-        site = key.split(" [", 1)[0]
+        site, _, rest = key.partition(" [")
+        info = self._sites.get(key)
+        if info is None:  # recorded by record_plain: "path:line [operation]"
+            info = _CallSiteInfo(None, None, None, rest.rstrip("]") or "query")
         relation = info.relation
         operation = info.operation
         if group.get("statement") == "write":  # DETECT["writes"]: a write per row
@@ -447,6 +459,17 @@ def _ignored_inline(site: str, detect_key: str) -> bool:
     return bool(wanted & aliases.get(detect_key, {detect_key}))
 
 
+_install: Any = None
+
+
+def _load_install() -> Any:
+    global _install
+    from .capture import install
+
+    _install = install
+    return install
+
+
 def current() -> Scope | None:
     """The scope of the current context, if any."""
     return _current.get()
@@ -476,9 +499,8 @@ class scope:
         self._tokens: list[contextvars.Token[Any]] = []
 
     def __enter__(self) -> Scope:
-        from . import capture
-
-        capture.install()
+        install = _install or _load_install()
+        install()
         self.scope = Scope(self._name, **self._overrides)
         self._tokens = [_current.set(self.scope), relations.active.set(True)]
         return self.scope

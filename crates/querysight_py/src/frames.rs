@@ -40,6 +40,8 @@ const MAX_CODES: usize = 100_000;
 #[derive(Default)]
 struct Cache {
     codes: FxHashMap<usize, (u8, Option<Py<PyString>>)>,
+    /// `(code object address, line) -> "path:line"` of application frames already seen.
+    sites: FxHashMap<(usize, i64), Py<PyString>>,
     /// Keeps every code object in `codes` alive: its address stays its own while it is a key.
     alive: Vec<Py<PyAny>>,
 }
@@ -49,10 +51,161 @@ struct Cache {
 #[pyclass(module = "querysight._native", frozen)]
 pub struct CallSites {
     classify: Py<PyAny>,
+    operation: Py<PyAny>,
     cache: Mutex<Cache>,
+    /// `(api, values, orm) -> operation`, from `operation`, in order of first use (an
+    /// operation's index is its position): a few dozen combinations at most. `api` and
+    /// `values` by the address of the classifier's text (0 for none), which the entry keeps
+    /// alive, so an index keeps its meaning for the life of the process (a scope keys its
+    /// call sites with it) until `clear()`.
+    operations: Mutex<Vec<Operation>>,
+}
+
+/// One entry of `CallSites::operations`: the key, the texts that keep its addresses valid,
+/// the operation.
+struct Operation {
+    key: (usize, usize, bool),
+    _texts: (Option<Py<PyString>>, Option<Py<PyString>>),
+    name: String,
+}
+
+/// At most this many `(api, values, orm)` combinations are remembered.
+const MAX_OPERATIONS: usize = 1024;
+
+/// What one walk found: the first application frame (its code object's address, line and
+/// display path), the outermost `QuerySet` entry point below it, the values kind, whether the
+/// SQL compiler was on the stack.
+pub(crate) struct Walk {
+    pub(crate) app: Option<AppFrame>,
+    pub(crate) api: Option<Py<PyString>>,
+    pub(crate) values: Option<Py<PyString>>,
+    pub(crate) orm: bool,
+}
+
+/// The application frame of a [`Walk`].
+pub(crate) struct AppFrame {
+    pub(crate) code: usize,
+    pub(crate) line: i64,
+    pub(crate) path: Option<Py<PyString>>,
+}
+
+impl AppFrame {
+    /// `path:line`.
+    pub(crate) fn site(&self, py: Python<'_>) -> String {
+        match &self.path {
+            Some(path) => format!("{}:{}", path.bind(py).to_string_lossy(), self.line),
+            None => format!("<unknown>:{}", self.line),
+        }
+    }
 }
 
 impl CallSites {
+    /// What the application called, for a walk of a query that is not a relation load nor in
+    /// a template or serializer: its index (`u32::MAX` past the bound), with its name
+    /// (`count`, `get`, `raw`, `query`...) when it was just made or is past the bound (else
+    /// see [`CallSites::operation_name`]). From the `operation` callable, once per combination.
+    pub(crate) fn operation(&self, py: Python<'_>, walk: &Walk) -> PyResult<(u32, Option<String>)> {
+        // The texts are the classifier's strings; an entry keeps its own alive, so their
+        // addresses identify them.
+        let address = |s: &Option<Py<PyString>>| s.as_ref().map_or(0, |s| s.as_ptr() as usize);
+        let key = (address(&walk.api), address(&walk.values), walk.orm);
+        if let Ok(ops) = self.operations.lock() {
+            if let Some(i) = ops.iter().position(|op| op.key == key) {
+                return Ok((i as u32, None));
+            }
+        }
+        let text = |s: &Option<Py<PyString>>| {
+            s.as_ref()
+                .map(|s| s.bind(py).to_string_lossy().into_owned())
+        };
+        let name: String = self
+            .operation
+            .bind(py)
+            .call1((text(&walk.api), text(&walk.values), walk.orm))?
+            .extract()?;
+        let mut ops = match self.operations.lock() {
+            Ok(ops) => ops,
+            Err(_) => return Ok((u32::MAX, Some(name))),
+        };
+        if ops.len() >= MAX_OPERATIONS {
+            return Ok((u32::MAX, Some(name)));
+        }
+        let keep = |s: &Option<Py<PyString>>| s.as_ref().map(|s| s.clone_ref(py));
+        ops.push(Operation {
+            key,
+            _texts: (keep(&walk.api), keep(&walk.values)),
+            name: name.clone(),
+        });
+        Ok(((ops.len() - 1) as u32, Some(name)))
+    }
+
+    /// `path:line` of a walk's application frame (`<unknown>` without one), made once per
+    /// code object and line (the code objects are kept alive by the cache: an address in
+    /// `sites` is its own).
+    fn site_string<'py>(&self, py: Python<'py>, walk: &Walk) -> Bound<'py, PyString> {
+        let Some(app) = &walk.app else {
+            return PyString::new(py, "<unknown>");
+        };
+        let key = (app.code, app.line);
+        if let Ok(cache) = self.cache.lock() {
+            if let Some(site) = cache.sites.get(&key) {
+                return site.bind(py).clone();
+            }
+        }
+        let site = PyString::new(py, &app.site(py));
+        if let Ok(mut cache) = self.cache.lock() {
+            if cache.sites.len() < MAX_CODES && cache.codes.contains_key(&app.code) {
+                cache.sites.insert(key, site.clone().unbind());
+            }
+        }
+        site
+    }
+
+    /// The name of operation `index` (see [`CallSites::operation`]).
+    pub(crate) fn operation_name(&self, index: u32) -> String {
+        self.operations
+            .lock()
+            .ok()
+            .and_then(|ops| ops.get(index as usize).map(|op| op.name.clone()))
+            .unwrap_or_else(|| String::from("query"))
+    }
+
+    /// One walk from `frame` outwards (see [`Walk`]).
+    pub(crate) fn walk(&self, py: Python<'_>, frame: Bound<'_, PyAny>) -> PyResult<Walk> {
+        let mut walk = Walk {
+            app: None,
+            api: None,
+            values: None,
+            orm: false,
+        };
+        let mut frame = frame;
+        while !frame.is_none() {
+            let code = frame.getattr(intern!(py, "f_code"))?;
+            let (bits, text) = self.info(py, &code)?;
+            if bits & APP != 0 {
+                let line = frame
+                    .getattr(intern!(py, "f_lineno"))?
+                    .extract()
+                    .unwrap_or(0);
+                walk.app = Some(AppFrame {
+                    code: code.as_ptr() as usize,
+                    line,
+                    path: text,
+                });
+                return Ok(walk);
+            }
+            if bits & API != 0 {
+                walk.api = text;
+            } else if bits & ORM != 0 {
+                walk.orm = true;
+            } else if bits & VALUES != 0 {
+                walk.values = text;
+            }
+            frame = frame.getattr(intern!(py, "f_back"))?;
+        }
+        Ok(walk)
+    }
+
     /// `(bits, text)` of `code`, from the cache or the classifier. The lock is never held
     /// while Python runs (the classifier may let another thread in).
     fn info(
@@ -71,6 +224,7 @@ impl CallSites {
         if let Ok(mut cache) = self.cache.lock() {
             if cache.codes.len() >= MAX_CODES {
                 cache.codes.clear();
+                cache.sites.clear();
                 cache.alive.clear();
             }
             cache
@@ -87,11 +241,15 @@ impl CallSites {
     /// `classify(code) -> (bits, text)`: bits 8 for application code (text: its display
     /// path), 1 for a `QuerySet` entry point (text: its name), 2 for the SQL compiler, 4 for
     /// a values iterable (text: `values` or `values_list`), 0 for any other library frame.
+    /// `operation(api, values, orm) -> str`: what a query that is not a relation load ran
+    /// (see `Scope.record_plain`).
     #[new]
-    fn new(classify: Py<PyAny>) -> Self {
+    fn new(classify: Py<PyAny>, operation: Py<PyAny>) -> Self {
         CallSites {
             classify,
+            operation,
             cache: Mutex::new(Cache::default()),
+            operations: Mutex::new(Vec::new()),
         }
     }
 
@@ -100,26 +258,9 @@ impl CallSites {
     /// the outermost `QuerySet` entry point below it, `values` the values kind, `orm` whether
     /// the SQL compiler is on the stack.
     fn locate<'py>(&self, py: Python<'py>, frame: Bound<'py, PyAny>) -> PyResult<Located<'py>> {
-        let mut api = None;
-        let mut values = None;
-        let mut orm = false;
-        let mut frame = frame;
-        while !frame.is_none() {
-            let code = frame.getattr(intern!(py, "f_code"))?;
-            let (bits, text) = self.info(py, &code)?;
-            if bits & APP != 0 {
-                return Ok((site(py, &frame, text)?, api, values, orm));
-            }
-            if bits & API != 0 {
-                api = text;
-            } else if bits & ORM != 0 {
-                orm = true;
-            } else if bits & VALUES != 0 {
-                values = text;
-            }
-            frame = frame.getattr(intern!(py, "f_back"))?;
-        }
-        Ok((PyString::new(py, "<unknown>"), api, values, orm))
+        let walk = self.walk(py, frame)?;
+        let site = self.site_string(py, &walk);
+        Ok((site, walk.api, walk.values, walk.orm))
     }
 
     /// `path:line` of the first application frame from `frame` outwards, or `<unknown>`.
@@ -128,23 +269,19 @@ impl CallSites {
         py: Python<'py>,
         frame: Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyString>> {
-        let mut frame = frame;
-        while !frame.is_none() {
-            let code = frame.getattr(intern!(py, "f_code"))?;
-            let (bits, text) = self.info(py, &code)?;
-            if bits & APP != 0 {
-                return site(py, &frame, text);
-            }
-            frame = frame.getattr(intern!(py, "f_back"))?;
-        }
-        Ok(PyString::new(py, "<unknown>"))
+        let walk = self.walk(py, frame)?;
+        Ok(self.site_string(py, &walk))
     }
 
-    /// Forgets every classification (after the classifier changed).
+    /// Forgets every classification and operation (after the callables changed).
     fn clear(&self) {
         if let Ok(mut cache) = self.cache.lock() {
             cache.codes.clear();
+            cache.sites.clear();
             cache.alive.clear();
+        }
+        if let Ok(mut ops) = self.operations.lock() {
+            ops.clear();
         }
     }
 
@@ -152,20 +289,4 @@ impl CallSites {
     fn __len__(&self) -> usize {
         self.cache.lock().map(|c| c.codes.len()).unwrap_or(0)
     }
-}
-
-fn site<'py>(
-    py: Python<'py>,
-    frame: &Bound<'py, PyAny>,
-    path: Option<Py<PyString>>,
-) -> PyResult<Bound<'py, PyString>> {
-    let line: i64 = frame
-        .getattr(intern!(py, "f_lineno"))?
-        .extract()
-        .unwrap_or(0);
-    let path = match path {
-        Some(p) => p.bind(py).to_string(),
-        None => String::from("<unknown>"),
-    };
-    Ok(PyString::new(py, &format!("{path}:{line}")))
 }

@@ -10,6 +10,8 @@ use rustc_hash::FxHashMap;
 
 use querysight_detect::{DetectConfig, QueryEvent, QueryKind};
 
+use crate::frames::CallSites;
+
 /// Strings seen in a scope, as small integers for the detector.
 #[derive(Default)]
 struct Interner {
@@ -57,9 +59,57 @@ struct State {
     by_alias: Vec<(String, u64)>,
     /// The shapes of the finished detector (`shapes()` still answers after `finish()`).
     final_shapes: Vec<querysight_detect::Shape>,
+    /// `(code object address, line, operation index) -> call-site id` of `record_plain`: the
+    /// key text is built once per call site and operation, not once per query.
+    plain_sites: FxHashMap<(usize, i64, u32), u32>,
 }
 
 impl State {
+    /// One query: counted on `alias`, normalized (cached), one event per statement.
+    #[allow(clippy::too_many_arguments)]
+    fn record(
+        &mut self,
+        sql: &str,
+        dialect: querysight_sql::Dialect,
+        alias: &str,
+        params: u64,
+        site: u32,
+        relation: Option<u32>,
+        duration_us: u64,
+    ) {
+        self.count(alias, 1);
+        let statements = crate::sql_cache::normalize(sql, dialect);
+        let count = statements.len().max(1) as u64;
+        for normalized in statements.iter() {
+            let mut key = Vec::with_capacity(64);
+            key.extend_from_slice(&params.to_le_bytes());
+            for literal in &normalized.literals {
+                key.push(0);
+                key.extend_from_slice(literal.as_bytes());
+            }
+            let kind = query_kind(&normalized.text);
+            let mut event = QueryEvent::new(
+                normalized.fingerprint,
+                querysight_sql::params_hash(&key),
+                site,
+            )
+            .with_duration_us(duration_us / count)
+            .with_kind(kind)
+            .with_truncated(normalized.truncated);
+            if let Some(r) = relation {
+                event = event.with_relation(r);
+            }
+            if self.examples.len() < MAX_EXAMPLES {
+                self.examples
+                    .entry(normalized.fingerprint)
+                    .or_insert_with(|| (normalized.text.clone(), sql.to_string()));
+            }
+            if let Some(detector) = self.detector.as_mut() {
+                detector.record(&event);
+            }
+        }
+    }
+
     fn count(&mut self, alias: &str, n: u64) {
         self.queries += n;
         match self.by_alias.iter_mut().find(|(a, _)| a == alias) {
@@ -128,6 +178,7 @@ impl Scope {
                 queries: 0,
                 by_alias: Vec::new(),
                 final_shapes: Vec::new(),
+                plain_sites: FxHashMap::default(),
             }),
         }
     }
@@ -149,44 +200,62 @@ impl Scope {
         relation: Option<&str>,
     ) -> PyResult<()> {
         let dialect = crate::dialect(dialect)?;
-        let params = params_identity(params).to_le_bytes();
-        let statements = crate::sql_cache::normalize(sql, dialect);
+        let params = params_identity(params);
         let Ok(mut state) = self.state.lock() else {
             return Ok(());
         };
-        state.count(alias, 1);
         let site = state.sites.intern(call_site);
         let relation = relation.map(|r| state.relations.intern(r));
-        let count = statements.len().max(1) as u64;
-        for normalized in statements.iter() {
-            let mut key = Vec::with_capacity(64);
-            key.extend_from_slice(&params);
-            for literal in &normalized.literals {
-                key.push(0);
-                key.extend_from_slice(literal.as_bytes());
+        state.record(sql, dialect, alias, params, site, relation, duration_us);
+        Ok(())
+    }
+
+    /// `record()` for a query that is neither a relation load nor run from a template or a
+    /// serializer field (what Python checked): the call site and what the application called
+    /// (`count`, `get`, `values`...) are found here, by `walker` from `frame` outwards, and
+    /// its group key (`path:line [operation]`) is made once per line and operation.
+    #[pyo3(signature = (walker, frame, sql, params, dialect, alias, duration_us))]
+    #[allow(clippy::too_many_arguments)]
+    fn record_plain(
+        &self,
+        py: Python<'_>,
+        walker: PyRef<'_, CallSites>,
+        frame: Bound<'_, PyAny>,
+        sql: &str,
+        params: &Bound<'_, PyAny>,
+        dialect: &str,
+        alias: &str,
+        duration_us: u64,
+    ) -> PyResult<()> {
+        let dialect = crate::dialect(dialect)?;
+        let walk = walker.walk(py, frame)?;
+        let (op_index, op) = walker.operation(py, &walk)?;
+        let params = params_identity(params);
+        let Ok(mut state) = self.state.lock() else {
+            return Ok(());
+        };
+        let op = || {
+            op.clone()
+                .unwrap_or_else(|| walker.operation_name(op_index))
+        };
+        let site = match &walk.app {
+            Some(app) if op_index != u32::MAX => {
+                let key = (app.code, app.line, op_index);
+                match state.plain_sites.get(&key) {
+                    Some(&site) => site,
+                    None => {
+                        let site = state.sites.intern(&format!("{} [{}]", app.site(py), op()));
+                        if state.plain_sites.len() < MAX_INTERNED {
+                            state.plain_sites.insert(key, site);
+                        }
+                        site
+                    }
+                }
             }
-            let kind = query_kind(&normalized.text);
-            let mut event = QueryEvent::new(
-                normalized.fingerprint,
-                querysight_sql::params_hash(&key),
-                site,
-            )
-            .with_duration_us(duration_us / count)
-            .with_kind(kind)
-            .with_truncated(normalized.truncated);
-            if let Some(r) = relation {
-                event = event.with_relation(r);
-            }
-            if state.examples.len() < MAX_EXAMPLES {
-                state
-                    .examples
-                    .entry(normalized.fingerprint)
-                    .or_insert_with(|| (normalized.text.clone(), sql.to_string()));
-            }
-            if let Some(detector) = state.detector.as_mut() {
-                detector.record(&event);
-            }
-        }
+            Some(app) => state.sites.intern(&format!("{} [{}]", app.site(py), op())),
+            None => state.sites.intern(&format!("<unknown> [{}]", op())),
+        };
+        state.record(sql, dialect, alias, params, site, None, duration_us);
         Ok(())
     }
 
