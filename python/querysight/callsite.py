@@ -80,6 +80,7 @@ API = 1  # an entry point the application called: its name is the operation (cou
 ORM = 2  # the ORM built the SQL (else a raw cursor)
 VALUES = 4  # rows come back as dicts or tuples; ``VALUE_KINDS`` names them
 APP = 8  # an application frame: the call site
+BOUNDARY = 16  # where a thread hop from async code starts (asgiref): the walk stops there
 VALUE_KINDS: dict[str, str] = {}
 classify: Callable[[CodeType], int] = lambda code: 0
 #: ``(api, values, orm) -> operation`` of a query that is not a relation load (installed by

@@ -23,6 +23,9 @@ scope is active (one ``ContextVar`` read):
 * ``ContentTypeManager.get_for_id``/``get_for_model(s)``: the content-type cache fills itself
   (bounded by the number of models), never an N+1.
 * ``Node.render_annotated``: the template file and line being rendered.
+* asgiref's ``SyncToAsync.__call__``: the awaiting line of async code (``await
+  qs.aget()``, ``async for``), for the queries run in the thread it hops to; its
+  ``thread_handler`` frame is where the call-site walk stops.
 * ``Model.__getstate__`` and ``Query.__getstate__`` (pickling, ``copy.copy``): the tags above
   are left out, so a model instance or queryset cached with querysight installed unpickles
   where it is not, and carries no origin from another request.
@@ -54,6 +57,10 @@ from . import callsite
 active: contextvars.ContextVar[bool] = contextvars.ContextVar("querysight_active", default=False)
 #: The scope of the current context (``querysight.scope`` re-exports it as ``_current``).
 current_scope: contextvars.ContextVar[Any] = contextvars.ContextVar("querysight_scope", default=None)
+#: The awaiting line of async code whose ORM call hops to a thread (``sync_to_async``, which
+#: Django's async ORM methods use): the call site of queries whose thread stack has no
+#: application frame below the hop.
+async_site: contextvars.ContextVar[str | None] = contextvars.ContextVar("querysight_async_site", default=None)
 #: Set while a query is not the application's to count (content-type cache fills).
 uncounted: contextvars.ContextVar[bool] = contextvars.ContextVar("querysight_uncounted", default=False)
 
@@ -884,7 +891,16 @@ def _frame_classifier() -> Callable[[Any], int]:
     query_py = os.path.join(root, "db", "models", "query.py")
     compiler_py = os.path.join(root, "db", "models", "sql", "compiler.py")
 
+    try:
+        from asgiref import sync as asgiref_sync
+
+        hop = asgiref_sync.SyncToAsync.thread_handler.__code__
+    except (ImportError, AttributeError):
+        hop = None
+
     def classify(code: Any) -> int:
+        if code is hop:
+            return callsite.BOUNDARY
         if code.co_filename == query_py:
             qualname = getattr(code, "co_qualname", "QuerySet.")
             if code.co_name in _API_NAMES and qualname.startswith(_API_OWNERS):
@@ -896,6 +912,35 @@ def _frame_classifier() -> Callable[[Any], int]:
         return 0
 
     return classify
+
+
+def _patch_asgiref() -> None:
+    """The call site of an async ORM call is the line that awaited it, in the event loop's
+    thread; its query runs in another thread (or, thread-sensitive, in the thread that called
+    ``async_to_sync``), whose stack ends at ``thread_handler``. ``SyncToAsync.__call__``
+    copies the context into that thread, so the awaiting line travels in a ``ContextVar``."""
+    try:
+        from asgiref.sync import SyncToAsync
+    except ImportError:
+        return
+    original = SyncToAsync.__call__
+    walk = callsite.walker().call_site
+
+    @functools.wraps(original)
+    async def __call__(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if not active.get():
+            return await original(self, *args, **kwargs)
+        try:
+            site = walk(sys._getframe(1))
+        except Exception:
+            site = None
+        token = async_site.set(site if site != "<unknown>" else None)
+        try:
+            return await original(self, *args, **kwargs)
+        finally:
+            async_site.reset(token)
+
+    SyncToAsync.__call__ = __call__
 
 
 def _patch_pickling() -> None:
@@ -973,6 +1018,7 @@ def install() -> None:
     _patch_templates()
     _patch_drf()
     _patch_pickling()
+    _patch_asgiref()
     callsite.VALUE_KINDS.update(_VALUE_ITERABLES)
     callsite.classify = _frame_classifier()
     callsite.plain_operation = lambda api, values, orm: operation(None, api, values, orm)

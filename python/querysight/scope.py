@@ -217,7 +217,8 @@ class Scope:
             template = relations.current_template.get()
             field = relations.current_serializer_field.get()
             relation = relations.current_relation.get()
-            if relation is None and template is None and field is None and self._capture_file is None:
+            hop = relations.async_site.get()
+            if relation is None and template is None and field is None and self._capture_file is None and hop is None:
                 # The common case, all in the native module: walk, operation, key, counters.
                 self._native.record_plain(
                     self._walker, sys._getframe(1), sql, params, _DIALECTS.get(vendor, "sqlite"), alias,
@@ -225,6 +226,8 @@ class Scope:
                 )
                 return
             site, api, values, orm = self._walker.locate(sys._getframe(1))
+            if hop is not None and site == "<unknown>":  # no application frame below the hop
+                site = hop
             key = self._key(site, relations.operation(relation, api, values, orm), template, field, relation)
             label = relation.label if relation is not None else None
             self._native.record(sql, params, _DIALECTS.get(vendor, "sqlite"), alias, key, duration_ns // 1000, label)

@@ -120,6 +120,39 @@ def test_async_orm_queries_report_to_the_task_scope(people):
     assert finding.count == 6 and finding.relation is None
 
 
+def test_async_orm_call_sites_are_the_awaiting_lines(people, here, site):
+    """Django's async ORM runs the query in another thread (`sync_to_async`); the call site is
+    the line that awaited it, not the `async_to_sync(...)` line of the thread it ran in."""
+
+    async def main():
+        async with querysight.scope(mode="log", report=False) as s:
+            posts = [p async for p in Post.objects.order_by("pk")]
+            line = here() + 2
+            for post in posts:
+                await Person.objects.aget(pk=post.author_id)
+        return s, line
+
+    s, line = async_to_sync(main)()
+    (finding,) = [f for f in s.findings if f.kind == "n_plus_one"]
+    assert finding.count == 6 and finding.call_site == site(line)
+    assert "`.get()` ran once per row" in finding.describe()
+
+
+def test_two_awaiting_lines_are_two_call_sites_not_an_n_plus_one(people):
+    """The same query shape awaited on two lines, once each: no loop, no finding (with every
+    async query put on the `async_to_sync(...)` line, this was a false N+1)."""
+    first, second = people[0], people[1]
+
+    async def main():
+        async with querysight.scope(mode="log", report=False) as s:
+            await Person.objects.aget(pk=first.pk)
+            await Person.objects.aget(pk=second.pk)
+        return s
+
+    s = async_to_sync(main)()
+    assert s.query_count == 2 and s.findings == []
+
+
 @pytest.mark.django_db(transaction=True)
 def test_sync_to_async_in_a_thread_pool_reports_to_the_calling_scope(people):
     """`sync_to_async(thread_sensitive=False)` runs in a pool thread with a copy of the caller's

@@ -23,6 +23,9 @@ const ORM: u8 = 2;
 const VALUES: u8 = 4;
 /// An application frame: the call site.
 const APP: u8 = 8;
+/// The start of a thread hop from async code (asgiref's `SyncToAsync.thread_handler`): the
+/// frames above it belong to the thread, not to the code that awaited; the walk stops.
+const BOUNDARY: u8 = 16;
 
 /// `(call site, api, values, orm)`: what `locate` returns.
 type Located<'py> = (
@@ -194,6 +197,9 @@ impl CallSites {
                 });
                 return Ok(walk);
             }
+            if bits & BOUNDARY != 0 {
+                return Ok(walk);
+            }
             if bits & API != 0 {
                 walk.api = text;
             } else if bits & ORM != 0 {
@@ -240,7 +246,8 @@ impl CallSites {
 impl CallSites {
     /// `classify(code) -> (bits, text)`: bits 8 for application code (text: its display
     /// path), 1 for a `QuerySet` entry point (text: its name), 2 for the SQL compiler, 4 for
-    /// a values iterable (text: `values` or `values_list`), 0 for any other library frame.
+    /// a values iterable (text: `values` or `values_list`), 16 where a thread hop from async
+    /// code starts (the walk stops: no application frame), 0 for any other library frame.
     /// `operation(api, values, orm) -> str`: what a query that is not a relation load ran
     /// (see `Scope.record_plain`).
     #[new]
