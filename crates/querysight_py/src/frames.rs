@@ -42,6 +42,9 @@ const MAX_CODES: usize = 100_000;
 /// display path of application code, an entry point's name, a values kind).
 #[derive(Default)]
 struct Cache {
+    /// Bumped whenever the cache is emptied: an address is only known to name the same code
+    /// object within one generation (see `AppFrame::code`).
+    generation: u64,
     codes: FxHashMap<usize, (u8, Option<Py<PyString>>)>,
     /// `(code object address, line) -> "path:line"` of application frames already seen.
     sites: FxHashMap<(usize, i64), Py<PyString>>,
@@ -87,7 +90,10 @@ pub(crate) struct Walk {
 
 /// The application frame of a [`Walk`].
 pub(crate) struct AppFrame {
-    pub(crate) code: usize,
+    /// `(cache generation, code object address)`: names one code object for as long as the
+    /// walker's cache keeps it alive, which is within that generation; `None` when the code
+    /// object is not in the cache (its address names nothing for long).
+    pub(crate) code: Option<(u64, usize)>,
     pub(crate) line: i64,
     pub(crate) path: Option<Py<PyString>>,
 }
@@ -143,21 +149,26 @@ impl CallSites {
     }
 
     /// `path:line` of a walk's application frame (`<unknown>` without one), made once per
-    /// code object and line (the code objects are kept alive by the cache: an address in
-    /// `sites` is its own).
+    /// code object and line (within one cache generation, which keeps the code objects alive:
+    /// an address in `sites` is its own).
     fn site_string<'py>(&self, py: Python<'py>, walk: &Walk) -> Bound<'py, PyString> {
         let Some(app) = &walk.app else {
             return PyString::new(py, "<unknown>");
         };
-        let key = (app.code, app.line);
+        let Some((generation, code)) = app.code else {
+            return PyString::new(py, &app.site(py));
+        };
+        let key = (code, app.line);
         if let Ok(cache) = self.cache.lock() {
-            if let Some(site) = cache.sites.get(&key) {
-                return site.bind(py).clone();
+            if cache.generation == generation {
+                if let Some(site) = cache.sites.get(&key) {
+                    return site.bind(py).clone();
+                }
             }
         }
         let site = PyString::new(py, &app.site(py));
         if let Ok(mut cache) = self.cache.lock() {
-            if cache.sites.len() < MAX_CODES && cache.codes.contains_key(&app.code) {
+            if cache.generation == generation && cache.sites.len() < MAX_CODES {
                 cache.sites.insert(key, site.clone().unbind());
             }
         }
@@ -184,14 +195,14 @@ impl CallSites {
         let mut frame = frame;
         while !frame.is_none() {
             let code = frame.getattr(intern!(py, "f_code"))?;
-            let (bits, text) = self.info(py, &code)?;
+            let (bits, text, generation) = self.info(py, &code)?;
             if bits & APP != 0 {
                 let line = frame
                     .getattr(intern!(py, "f_lineno"))?
                     .extract()
                     .unwrap_or(0);
                 walk.app = Some(AppFrame {
-                    code: code.as_ptr() as usize,
+                    code: generation.map(|g| (g, code.as_ptr() as usize)),
                     line,
                     path: text,
                 });
@@ -212,17 +223,19 @@ impl CallSites {
         Ok(walk)
     }
 
-    /// `(bits, text)` of `code`, from the cache or the classifier. The lock is never held
-    /// while Python runs (the classifier may let another thread in).
+    /// `(bits, text, generation)` of `code`, from the cache or the classifier; the cache
+    /// generation in which `code` is kept alive, `None` when it is not cached. The lock is
+    /// never held while Python runs (the classifier may let another thread in).
     fn info(
         &self,
         py: Python<'_>,
         code: &Bound<'_, PyAny>,
-    ) -> PyResult<(u8, Option<Py<PyString>>)> {
+    ) -> PyResult<(u8, Option<Py<PyString>>, Option<u64>)> {
         let key = code.as_ptr() as usize;
         if let Ok(cache) = self.cache.lock() {
             if let Some((bits, text)) = cache.codes.get(&key) {
-                return Ok((*bits, text.as_ref().map(|t| t.clone_ref(py))));
+                let text = text.as_ref().map(|t| t.clone_ref(py));
+                return Ok((*bits, text, Some(cache.generation)));
             }
         }
         let (bits, text): (u8, Option<Py<PyString>>) =
@@ -232,13 +245,15 @@ impl CallSites {
                 cache.codes.clear();
                 cache.sites.clear();
                 cache.alive.clear();
+                cache.generation += 1;
             }
             cache
                 .codes
                 .insert(key, (bits, text.as_ref().map(|t| t.clone_ref(py))));
             cache.alive.push(code.clone().unbind());
+            return Ok((bits, text, Some(cache.generation)));
         }
-        Ok((bits, text))
+        Ok((bits, text, None))
     }
 }
 
@@ -286,6 +301,7 @@ impl CallSites {
             cache.codes.clear();
             cache.sites.clear();
             cache.alive.clear();
+            cache.generation += 1;
         }
         if let Ok(mut ops) = self.operations.lock() {
             ops.clear();

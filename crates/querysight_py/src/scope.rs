@@ -59,9 +59,10 @@ struct State {
     by_alias: Vec<(String, u64)>,
     /// The shapes of the finished detector (`shapes()` still answers after `finish()`).
     final_shapes: Vec<querysight_detect::Shape>,
-    /// `(code object address, line, operation index) -> call-site id` of `record_plain`: the
-    /// key text is built once per call site and operation, not once per query.
-    plain_sites: FxHashMap<(usize, i64, u32), u32>,
+    /// `((walker cache generation, code object address), line, operation index) -> call-site
+    /// id` of `record_plain`: the key text is built once per call site and operation, not
+    /// once per query.
+    plain_sites: FxHashMap<((u64, usize), i64, u32), u32>,
 }
 
 impl State {
@@ -239,21 +240,26 @@ impl Scope {
                 .unwrap_or_else(|| walker.operation_name(op_index))
         };
         let site = match &walk.app {
-            Some(app) if op_index != u32::MAX => {
-                let key = (app.code, app.line, op_index);
-                match state.plain_sites.get(&key) {
-                    Some(&site) => site,
+            None => state.sites.intern(&format!("<unknown> [{}]", op())),
+            Some(app) => {
+                // Keyed without building the text when the code object is known to the walker.
+                let key = app
+                    .code
+                    .filter(|_| op_index != u32::MAX)
+                    .map(|code| (code, app.line, op_index));
+                match key.and_then(|k| state.plain_sites.get(&k).copied()) {
+                    Some(site) => site,
                     None => {
                         let site = state.sites.intern(&format!("{} [{}]", app.site(py), op()));
-                        if state.plain_sites.len() < MAX_INTERNED {
-                            state.plain_sites.insert(key, site);
+                        if let Some(k) = key {
+                            if state.plain_sites.len() < MAX_INTERNED {
+                                state.plain_sites.insert(k, site);
+                            }
                         }
                         site
                     }
                 }
             }
-            Some(app) => state.sites.intern(&format!("{} [{}]", app.site(py), op())),
-            None => state.sites.intern(&format!("<unknown> [{}]", op())),
         };
         state.record(sql, dialect, alias, params, site, None, duration_us);
         Ok(())
