@@ -22,6 +22,7 @@ them (``Finding.origin``):
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ GENERIC = (
     "Prefetch(..., to_attr=...), an annotation)"
 )
 _ONE_ROW = ("first", "last", "get", "earliest", "latest", "index", "in_bulk")
+_WRITES = ("insert", "replace", "update", "delete")
 
 
 def _call(operation: str | None) -> str:
@@ -100,6 +102,8 @@ def fix_for(finding: "Finding", relation: "Relation | None" = None) -> str:
     if finding.kind == "unused_eager":
         return f'remove "{finding.path}" from .{finding.relation_kind}(...) (never read)'
     if finding.relation is None:
+        if finding.operation in _WRITES:
+            return _write_fix(finding.operation, finding.sql)
         return _per_row_query(finding.operation)
     accessor = finding.relation.rsplit(".", 1)[-1]
     path = finding.path or accessor
@@ -122,30 +126,53 @@ def fix_for(finding: "Finding", relation: "Relation | None" = None) -> str:
     return fix
 
 
-_WRITE_FIXES = {
-    "insert": (
-        "one INSERT per row (save() or create() in a loop): build the objects in the loop and "
-        "insert them with one Model.objects.bulk_create(objs) after it"
-    ),
-    "replace": (
-        "one REPLACE per row: build the objects in the loop and write them with one "
-        "Model.objects.bulk_create(objs, update_conflicts=True, ...) after it"
-    ),
-    "update": (
-        "one UPDATE per row (save() in a loop): change the objects in the loop and write them "
-        'with one Model.objects.bulk_update(objs, ["field", ...]) after it, or one '
-        "queryset.update(field=...) (F() expressions included) when every row gets the same change"
-    ),
-    "delete": (
-        "one DELETE per row (delete() in a loop): delete them in one query, "
-        "Model.objects.filter(pk__in=ids).delete()"
-    ),
-}
+_WRITE_TABLE = re.compile(r"^\s*(?:insert\s+into|replace\s+into|update|delete\s+from)\s+([\w.\"`\[\]]+)", re.I)
+
+
+def _written_model(sql: str) -> str:
+    """``Model.objects`` for the table a write statement names, from Django's model registry
+    (``Meta.db_table``), or ``Model.objects`` when no model has that table."""
+    match = _WRITE_TABLE.match(sql or "")
+    if match is not None:
+        table = match.group(1).strip('"`[]').rsplit(".", 1)[-1].lower()
+        try:
+            from django.apps import apps
+
+            for model in apps.get_models(include_auto_created=True):
+                if model._meta.db_table.lower() == table:
+                    return f"{model.__name__}.objects"
+        except Exception:
+            pass
+    return "Model.objects"
+
+
+def _write_fix(operation: str, sql: str) -> str:
+    """The bulk form of a write run once per row (``DETECT["writes"]``)."""
+    manager = _written_model(sql)
+    if operation == "insert":
+        return (
+            "one INSERT per row (save() or create() in a loop): build the objects in the loop and "
+            f"insert them with one {manager}.bulk_create(objs) after it"
+        )
+    if operation == "replace":
+        return (
+            "one REPLACE per row: build the objects in the loop and write them with one "
+            f"{manager}.bulk_create(objs, update_conflicts=True, ...) after it"
+        )
+    if operation == "update":
+        return (
+            "one UPDATE per row (save() in a loop): change the objects in the loop and write them "
+            f'with one {manager}.bulk_update(objs, ["field", ...]) after it, or one '
+            f"{manager}.filter(...).update(field=...) (F() expressions included) when every row "
+            "gets the same change"
+        )
+    return (
+        f"one DELETE per row (delete() in a loop): delete them in one query, "
+        f"{manager}.filter(pk__in=ids).delete()"
+    )
 
 
 def _per_row_query(operation: str | None) -> str:
-    if operation in _WRITE_FIXES:
-        return _WRITE_FIXES[operation]
     if operation == "get":
         return (
             ".get() runs once per row: fetch all the rows in one query before the loop "

@@ -38,7 +38,7 @@ def test_save_per_row_is_an_n_plus_one_of_updates_fixed_by_bulk_update(people, w
     assert writes_of(s) == [("n_plus_one", "update", 6)]
     assert s.findings[0].call_site == site(line)
     assert "an UPDATE ran once per row" in s.findings[0].describe()
-    assert "bulk_update(objs" in s.findings[0].fix
+    assert "Post.objects.bulk_update(objs" in s.findings[0].fix
 
     def fixed():
         posts = list(Post.objects.order_by("pk"))
@@ -57,7 +57,7 @@ def test_create_per_row_grows_with_rows_and_bulk_create_stays_flat(db, watch, ro
     s, writes = run(watch, lambda: [Hobby.objects.create(name=f"h{i}") for i in range(rows)])
     assert writes == rows
     assert writes_of(s) == [("n_plus_one", "insert", rows)]
-    assert "bulk_create(objs)" in s.findings[0].fix
+    assert "Hobby.objects.bulk_create(objs)" in s.findings[0].fix
 
     s, writes = run(watch, lambda: Hobby.objects.bulk_create(Hobby(name=f"b{i}") for i in range(rows)))
     assert writes == 1 and s.findings == []
@@ -69,7 +69,7 @@ def test_delete_per_row_is_fixed_by_one_queryset_delete(people, watch):
     s, writes = run(watch, lambda: [h.delete() for h in hobbies])
     assert writes >= len(hobbies)  # the person-hobby links and the hobby, per row
     assert ("n_plus_one", "delete", len(hobbies)) in writes_of(s)
-    assert any("filter(pk__in=ids).delete()" in f.fix for f in s.findings)
+    assert any("Hobby.objects.filter(pk__in=ids).delete()" in f.fix for f in s.findings)
 
 
 @override_settings(QUERYSIGHT=WRITES)
