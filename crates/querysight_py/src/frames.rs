@@ -1,18 +1,19 @@
 //! `querysight._native.CallSites`: the stack walk that finds where a query came from, once per
 //! query on the run-time path.
 //!
-//! Python materializes a frame object per `f_back`, which no code can avoid without CPython
-//! internals; what this walk saves is the rest of the per-frame work of a Python loop: one
-//! hash look-up by code-object address instead of a bytecode loop with two calls per frame.
+//! CPython 3.11 materializes a frame object for each outer frame visited
+//! (`PyFrame_GetBack`), which no code can avoid without CPython internals; what this walk
+//! saves is the rest of the per-frame work of a Python loop: the C API instead of attribute
+//! look-ups, and one hash look-up by code-object address instead of a bytecode loop with two
+//! calls per frame.
 //! Which frames are which is decided in Python, once per code object, by the `classify`
 //! callable (`querysight.callsite`): application code, a `QuerySet` entry point, the SQL
 //! compiler, a values iterable.
 
 use std::sync::Mutex;
 
-use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::PyString;
+use pyo3::types::{PyFrame, PyFrameMethods, PyString};
 use rustc_hash::FxHashMap;
 
 /// A `QuerySet` entry point the application called (`count`, `first`, `__iter__`...).
@@ -192,18 +193,16 @@ impl CallSites {
             values: None,
             orm: false,
         };
-        let mut frame = frame;
-        while !frame.is_none() {
-            let code = frame.getattr(intern!(py, "f_code"))?;
+        // PyFrame_GetCode / PyFrame_GetBack / PyFrame_GetLineNumber through PyO3's safe
+        // wrappers: no attribute look-up per frame.
+        let mut frame = frame.cast_into::<PyFrame>().ok();
+        while let Some(current) = frame {
+            let code = current.code().into_any();
             let (bits, text, generation) = self.info(py, &code)?;
             if bits & APP != 0 {
-                let line = frame
-                    .getattr(intern!(py, "f_lineno"))?
-                    .extract()
-                    .unwrap_or(0);
                 walk.app = Some(AppFrame {
                     code: generation.map(|g| (g, code.as_ptr() as usize)),
-                    line,
+                    line: i64::from(current.line_number()),
                     path: text,
                 });
                 return Ok(walk);
@@ -218,7 +217,7 @@ impl CallSites {
             } else if bits & VALUES != 0 {
                 walk.values = text;
             }
-            frame = frame.getattr(intern!(py, "f_back"))?;
+            frame = current.outer();
         }
         Ok(walk)
     }
