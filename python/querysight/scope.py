@@ -144,6 +144,7 @@ def format_findings(findings: list[Finding]) -> str:
 
 @dataclass
 class _CallSiteInfo:
+    site: str
     template: str | None
     serializer_field: str | None
     relation: relations.Relation | None
@@ -260,6 +261,7 @@ class Scope:
             key += f" [relation {relation.key}]"
         if key not in self._sites and len(self._sites) < _MAX_SITES:
             self._sites[key] = _CallSiteInfo(
+                site=site,
                 template=f"{template[0]}:{template[1]}" if template else None,
                 serializer_field=field,
                 relation=relation,
@@ -351,10 +353,11 @@ class Scope:
         if not self.settings.detects(detect_key):
             return None
         key = group["call_site"]
-        site, _, rest = key.partition(" [")
         info = self._sites.get(key)
         if info is None:  # recorded by record_plain: "path:line [operation]"
-            info = _CallSiteInfo(None, None, None, rest.rstrip("]") or "query")
+            site, _, rest = key.rpartition(" [")
+            info = _CallSiteInfo(site or key, None, None, None, rest.rstrip("]") or "query")
+        site = info.site
         relation = info.relation
         operation = info.operation
         if group.get("statement") == "write":  # DETECT["writes"]: a write per row
