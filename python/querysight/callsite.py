@@ -101,6 +101,9 @@ def _classify_code(code: CodeType) -> tuple[int, str | None]:
     return bits, None
 
 
+_WALKER: Any = None
+
+
 def walker() -> Any:
     """The native walker (``querysight._native.CallSites``), made on first use."""
     global _WALKER
@@ -111,14 +114,10 @@ def walker() -> Any:
     return _WALKER
 
 
-_WALKER: Any = None
-
-
 def call_site(start: FrameType | None = None) -> str:
     """``path:line`` of the first application frame from ``start`` outwards (default: the
     caller's caller), or ``<unknown>``."""
-    walker = _WALKER if _WALKER is not None else walker()
-    return walker.call_site(start if start is not None else sys._getframe(2))
+    return walker().call_site(start if start is not None else sys._getframe(2))
 
 
 def locate(start: FrameType | None = None) -> tuple[str, str | None, str | None, bool]:
@@ -128,8 +127,7 @@ def locate(start: FrameType | None = None) -> tuple[str, str | None, str | None,
     when rows are dicts or tuples; whether the ORM built the SQL (else a raw cursor). One walk
     of the stack in the native module, one look-up per frame by code-object address (each
     code object classified once, by :func:`_classify_code`)."""
-    walker = _WALKER if _WALKER is not None else walker()
-    return walker.locate(start if start is not None else sys._getframe(2))
+    return walker().locate(start if start is not None else sys._getframe(2))
 
 
 def reset_caches() -> None:

@@ -39,7 +39,8 @@ GENERIC = (
     "Prefetch(..., to_attr=...), an annotation)"
 )
 _ONE_ROW = ("first", "last", "get", "earliest", "latest", "index", "in_bulk")
-_WRITES = ("insert", "replace", "update", "delete")
+#: Operations of a write run once per row (``DETECT["writes"]``): the statement's verb.
+WRITES = ("insert", "replace", "update", "delete")
 
 
 def _call(operation: str | None) -> str:
@@ -102,7 +103,7 @@ def fix_for(finding: "Finding", relation: "Relation | None" = None) -> str:
     if finding.kind == "unused_eager":
         return f'remove "{finding.path}" from .{finding.relation_kind}(...) (never read)'
     if finding.relation is None:
-        if finding.operation in _WRITES:
+        if finding.operation in WRITES:
             return _write_fix(finding.operation, finding.sql)
         return _per_row_query(finding.operation)
     accessor = finding.relation.rsplit(".", 1)[-1]

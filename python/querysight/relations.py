@@ -144,10 +144,8 @@ class Relation:
 
     def with_call(self, filtered: bool, ordered: bool, aggregates: tuple[tuple[str, str, str], ...]) -> "Relation":
         """A copy with what the call added to a related manager."""
-        copy = Relation(self.label, self.kind, self.path, self.origin, self.via_join, self.field_label,
-                        self.prefetched, self.batch, self.base_where)
-        copy.filtered, copy.ordered, copy.aggregates = filtered, ordered, aggregates
-        return copy
+        return Relation(self.label, self.kind, self.path, self.origin, self.via_join, self.field_label,
+                        self.prefetched, self.batch, self.base_where, filtered, ordered, aggregates)
 
     def __repr__(self) -> str:
         return f"Relation({self.label!r}, {self.kind!r}, {self.path!r})"
@@ -324,7 +322,7 @@ def _tag_list(queryset: Any, rows: list[Any]) -> None:
             _tag_selected(row, selected, origin, path, via_join, seen)
         return
     plan = _select_plan(selected, origin, path, via_join)
-    found = [False] * len(plan)
+    owners: list[type | None] = [None] * len(plan)  # the model holding each path, once filled in
     for row in rows:
         objs = [row]
         for i, (parent, name, _, child_tag) in enumerate(plan):
@@ -332,12 +330,12 @@ def _tag_list(queryset: Any, rows: list[Any]) -> None:
             related = obj._state.fields_cache.get(name) if obj is not None else None
             if related is not None:
                 related._state.querysight = child_tag
-                found[i] = True
+                owners[i] = type(obj)
             objs.append(related)
     if seen is not None:
-        for (parent, name, child, _), hit in zip(plan, found):
-            if hit:
-                _register_eager(origin, child, "select_related", _select_label(rows, plan, parent, name))
+        for (_, name, child, _), owner in zip(plan, owners):
+            if owner is not None:
+                _register_eager(origin, child, "select_related", _label(owner, name))
 
 
 def _select_plan(
@@ -357,23 +355,6 @@ def _select_plan(
 
     walk(tree, 0, path, 0)
     return plan
-
-
-def _select_label(rows: list[Any], plan: list[Any], parent: int, name: str) -> str:
-    """``app_label.Model.field`` of a plan entry, from the first row whose parent object is
-    there (for unused-eager bookkeeping only)."""
-    for row in rows:
-        obj = row
-        chain = []
-        slot = parent
-        while slot:
-            chain.append(plan[slot - 1][1])
-            slot = plan[slot - 1][0]
-        for step in reversed(chain):
-            obj = obj._state.fields_cache.get(step) if obj is not None else None
-        if obj is not None:
-            return _label(type(obj), name)
-    return _label(type(rows[0]), name)
 
 
 def _tagged_rows(queryset: Any, rows: Iterator[Any]) -> Iterator[Any]:

@@ -112,7 +112,7 @@ class Finding:
             what = f"`{self.relation}{call}` ran"
         elif self.operation == "get":
             what = "`.get()` ran once per row,"
-        elif self.operation in _WRITES:
+        elif self.operation in fixes.WRITES:
             what = f"an {self.operation.upper()} ran once per row,"
         if self.kind == "duplicate":
             head = f"duplicate query: ran {self.count} times with the same parameters at {where}"
@@ -151,21 +151,14 @@ class _CallSiteInfo:
     operation: str
 
 
-_WRITES = ("insert", "update", "delete", "replace")
-
-
-
 _NATIVE: Any = None
-_WALKER: Any = None
 
 
 def _load_native() -> Any:
-    """The native module and the call-site walker, imported on the first scope (importing
-    ``querysight`` imports neither)."""
-    global _NATIVE, _WALKER
+    """The native module, imported on the first scope (importing ``querysight`` does not)."""
+    global _NATIVE
     from . import _native
 
-    _WALKER = callsite.walker()
     _NATIVE = _native
     return _native
 
@@ -186,7 +179,7 @@ class Scope:
             settings.detects("writes"),
         )
         self._sites: dict[str, _CallSiteInfo] = {}
-        self._walker = _WALKER or callsite.walker()
+        self._walker = callsite.walker()
         # (queryset line, path) -> [kind, relation label, loads, read]
         self._eager: dict[tuple[str, str], list[Any]] = {}
         self.track_eager = settings.detects("unused_eager")
