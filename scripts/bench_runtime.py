@@ -1188,7 +1188,7 @@ def profile_worker(args: argparse.Namespace, run) -> int:
         shown = ", ".join(f"{name(c)} {t:.3f} s" for t, c in parts[:4] if t > 0.0005)
         out.write(f"  {name(key)}: {shown or 'own time'}\n")
     out.write("\nthe per-query path:\n")
-    wanted = ("QueryCapture.__call__", "Scope.record", "call_site", "record' of", "locate", "find_frame", "_is_library")
+    wanted = ("Capture' objects", "Scope.record", "call_site", "record' of", "locate", "find_frame", "_is_library")
     for key in sorted(qs_keys, key=lambda k: -stats[k][3]):
         filename, line, func = key
         qual = func

@@ -3,10 +3,11 @@
 Checked against the built module by ``python -m mypy.stubtest querysight._native``
 (``tests/runtime/test_stub.py``)."""
 
+from contextvars import ContextVar
 from types import CodeType, FrameType
 from typing import Any, Callable, final
 
-__all__ = ["CallSites", "Scope", "__version__", "cli_main", "fingerprint"]
+__all__ = ["CallSites", "Capture", "Scope", "__version__", "cli_main", "fingerprint"]
 __version__: str
 
 def fingerprint(sql: str, dialect: str) -> tuple[int, str]:
@@ -40,19 +41,6 @@ class Scope:
     ) -> None:
         """Records one executed query on database ``alias``; ``params`` as the driver got
         them (only their identity is kept: ``hash()``, else ``repr()``)."""
-
-    def record_plain(
-        self,
-        walker: CallSites,
-        frame: FrameType | None,
-        sql: str,
-        params: Any,
-        dialect: str,
-        alias: str,
-        duration_us: int,
-    ) -> None:
-        """``record()`` for a query that is neither a relation load nor run from a template or
-        serializer field: the call site and operation are found by ``walker`` from ``frame``."""
 
     def count(self, alias: str) -> None:
         """Counts a query that is not grouped (a framework cache filling itself)."""
@@ -97,3 +85,27 @@ class CallSites:
 
     def __len__(self) -> int:
         """Code objects classified so far."""
+
+@final
+class Capture:
+    """The execute wrapper of one connection (``connection.execute_wrapper`` protocol); see
+    ``querysight.capture``."""
+
+    def __new__(
+        cls,
+        alias: str,
+        vendor: str,
+        walker: CallSites,
+        ignored: ContextVar[bool],
+        counters: ContextVar[tuple[Any, ...]],
+        count: Callable[[tuple[Any, ...], str], None],
+        current: ContextVar[Any],
+        getframe: Callable[..., FrameType],
+        annotations: list[ContextVar[Any]],
+    ) -> Capture: ...
+    @property
+    def alias(self) -> str:
+        """The connection's database alias."""
+
+    def __call__(self, execute: Callable[..., Any], sql: Any, params: Any, many: Any, context: Any) -> Any:
+        """Runs the query and forwards it to the scope of this context, if any."""

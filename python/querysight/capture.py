@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import sys
 import threading
-import time
 from typing import Any, Callable, Iterator
 
-from . import relations
+from . import callsite, relations
 from .scope import _current
 
 _lock = threading.Lock()
@@ -77,34 +77,51 @@ def ignore() -> Iterator[None]:
         _ignored.reset(token)
 
 
-class QueryCapture:
-    """The execute wrapper: times the query and forwards it to the current scope."""
+def _count(counters: tuple[QueryCounter, ...], alias: str) -> None:
+    """Counts one query on ``alias`` for each counter of the context (called by the wrapper)."""
+    for counter in counters:
+        counter.by_alias[alias] = counter.by_alias.get(alias, 0) + 1
 
-    __slots__ = ("alias", "vendor")
 
-    def __init__(self, alias: str, vendor: str) -> None:
-        self.alias = alias
-        self.vendor = vendor
+#: The execute wrapper's class (native, ``querysight._native.Capture``): one per connection;
+#: it times each watched query and forwards it to the scope of the current context.
+QueryCapture: Any = None
 
-    def __call__(self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:
-        if _ignored.get():
-            return execute(sql, params, many, context)
-        for counter in _counters.get():
-            counter.by_alias[self.alias] = counter.by_alias.get(self.alias, 0) + 1
-        scope = _current.get()
-        if scope is None or scope.disabled:
-            return execute(sql, params, many, context)
-        start = time.perf_counter_ns()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            scope.record(sql, params, self.alias, self.vendor, time.perf_counter_ns() - start)
+
+def _capture_class() -> Any:
+    global QueryCapture
+    if QueryCapture is None:
+        from ._native import Capture
+
+        QueryCapture = Capture
+    return QueryCapture
+
+
+def _new_capture(alias: str, vendor: str) -> Any:
+    return _capture_class()(
+        alias,
+        vendor,
+        callsite.walker(),
+        _ignored,
+        _counters,
+        _count,
+        _current,
+        sys._getframe,
+        [
+            relations.uncounted,
+            relations.current_relation,
+            relations.current_template,
+            relations.current_serializer_field,
+            relations.async_site,
+        ],
+    )
 
 
 def _wrap(connection: Any) -> None:
-    if any(isinstance(w, QueryCapture) for w in connection.execute_wrappers):
+    cls = _capture_class()
+    if any(isinstance(w, cls) for w in connection.execute_wrappers):
         return
-    connection.execute_wrappers.append(QueryCapture(connection.alias, connection.vendor))
+    connection.execute_wrappers.append(_new_capture(connection.alias, connection.vendor))
 
 
 def _on_connection_created(sender: Any, connection: Any, **kwargs: Any) -> None:

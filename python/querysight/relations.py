@@ -550,7 +550,7 @@ def _tagging_factory(factory: Callable[..., type], describe: Callable[..., tuple
         original_filters = cls._apply_rel_filters
         original_get_queryset = cls.get_queryset
 
-        def tag(self: Any, queryset: Any) -> None:
+        def tag(self: Any, queryset: Any) -> Any:
             # Only what cannot be read later is read now (a prefetch makes one manager per
             # row and most of their querysets never run): the Relation is built by
             # _relation_tag when the query executes or yields rows.
@@ -567,12 +567,12 @@ def _tagging_factory(factory: Callable[..., type], describe: Callable[..., tuple
                 outer is not None and outer.kind == "prefetch",
                 len(query.where.children) + (len(deferred[1]) + len(deferred[2]) if deferred else 0),
             )
+            return queryset
 
         def _apply_rel_filters(self: Any, queryset: Any) -> Any:
-            queryset = original_filters(self, queryset)
             if active.get():
-                tag(self, queryset)
-            return queryset
+                return tag(self, original_filters(self, queryset))
+            return original_filters(self, queryset)
 
         def get_queryset(self: Any) -> Any:
             queryset = original_get_queryset(self)
@@ -736,13 +736,15 @@ def _patch_compiler() -> None:
 
     @functools.wraps(original)
     def execute_sql(self: Any, *args: Any, **kwargs: Any) -> Any:
-        if not active.get():
-            return original(self, *args, **kwargs)
         query = self.query
+        tags = query.__dict__
+        # Most queries are no related manager's and aggregate over no subquery: one look-up.
+        if (_REL_TAG not in tags and "inner_query" not in tags) or not active.get():
+            return original(self, *args, **kwargs)
         relation = _relation_tag(query)
         filters = query
         if relation is None:
-            filters = query.__dict__.get("inner_query")  # an aggregate over a subquery
+            filters = tags.get("inner_query")  # an aggregate over a subquery
             relation = _relation_tag(filters) if filters is not None else None
             if relation is None:
                 return original(self, *args, **kwargs)

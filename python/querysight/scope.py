@@ -191,16 +191,22 @@ class Scope:
         self._error_logged = False
         self.findings: list[Finding] = []
         self._capture_file = settings.capture_file
+        # The native scope, for the wrapper to record plain queries into directly; None when
+        # every query goes through `record` (a capture file; a disabled or finished scope).
+        self._plain: Any = self._native if self._capture_file is None else None
         self._capture_scope = f"{name}#{next(_scope_ids)}" if self._capture_file is not None else name
 
     # -- capture ----------------------------------------------------------------------------
 
     def record(self, sql: str, params: Any, alias: str, vendor: str, duration_ns: int) -> None:
-        """Called by the execute wrapper after each query (never raises in warn/log mode).
+        """Called by the execute wrapper after a query that loads a relation, runs from a
+        template or a serializer field, hops from async code, or while a capture file is
+        written (never raises in warn/log mode); other queries are recorded by the native
+        wrapper itself (``querysight._native.Capture``, through ``_plain``).
 
-        Python finds what only Python can see (the call site, the template line, the
-        serializer field, the relation being loaded) and forwards it; counting, parameter
-        identity, SQL normalization and grouping happen in the native scope."""
+        Python finds what only Python can see (the template line, the serializer field, the
+        relation being loaded) and forwards it; counting, parameter identity, SQL
+        normalization and grouping happen in the native scope."""
         if self.disabled or self._finished:
             return
         try:
@@ -212,13 +218,6 @@ class Scope:
             field = relations.current_serializer_field.get()
             relation = relations.current_relation.get()
             hop = relations.async_site.get()
-            if relation is None and template is None and field is None and self._capture_file is None and hop is None:
-                # The common case, all in the native module: walk, operation, key, counters.
-                self._native.record_plain(
-                    self._walker, sys._getframe(1), sql, params, _DIALECTS.get(vendor, "sqlite"), alias,
-                    duration_ns // 1000,
-                )
-                return
             site, api, values, orm = self._walker.locate(sys._getframe(1))
             if hop is not None and site == "<unknown>":  # no application frame below the hop
                 site = hop
@@ -244,7 +243,7 @@ class Scope:
     def _key(self, site: str, op: str, template: Any, field: str | None, relation: Any) -> str:
         """The group key of a query run from a template or a serializer field, or loading a
         relation, or of any query while a capture file is written (remembering what a finding
-        needs to say about it); other queries are keyed by ``record_plain``."""
+        needs to say about it); other queries are keyed by the native wrapper."""
         key = f"{site} [{op}]"
         if template is not None:
             key += f" [template {template[0]}:{template[1]}]"
@@ -287,8 +286,16 @@ class Scope:
         read the eager-loaded relations may not have run, so no unused-eager finding is made."""
         self.failed = True
 
+    def _native_error(self, error: BaseException) -> None:
+        """The native wrapper failed to record a query: the same policy as :meth:`_fail`."""
+        try:
+            raise error
+        except Exception:
+            self._fail()
+
     def _fail(self) -> None:
         self.disabled = True
+        self._plain = None
         if self.mode == "raise":
             raise
         if not self._error_logged:
@@ -324,6 +331,7 @@ class Scope:
         if self._finished:
             return self.findings
         self._finished = True
+        self._plain = None
         if self.disabled and not self.query_count:
             return []
         try:
@@ -347,7 +355,7 @@ class Scope:
             return None
         key = group["call_site"]
         info = self._sites.get(key)
-        if info is None:  # recorded by record_plain: "path:line [operation]"
+        if info is None:  # recorded by the native wrapper: "path:line [operation]"
             site, _, rest = key.rpartition(" [")
             info = _CallSiteInfo(site or key, None, None, None, rest.rstrip("]") or "query")
         site = info.site

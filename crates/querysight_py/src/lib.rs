@@ -3,6 +3,7 @@
 //! program (`querysight::run`). The Python facade is `python/querysight`; the stub is
 //! `python/querysight/_native.pyi`, checked against this module by `stubtest`.
 
+mod capture;
 mod error;
 mod frames;
 mod scope;
@@ -43,5 +44,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(cli_main, m)?)?;
     m.add_class::<scope::Scope>()?;
     m.add_class::<frames::CallSites>()?;
+    m.add_class::<capture::Capture>()?;
     Ok(())
 }

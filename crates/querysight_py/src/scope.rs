@@ -145,7 +145,7 @@ fn params_identity(params: &Bound<'_, PyAny>) -> u64 {
 }
 
 /// The detector of one scope (a request, a test, a task).
-#[pyclass(module = "querysight._native")]
+#[pyclass(module = "querysight._native", frozen)]
 pub struct Scope {
     state: Mutex<State>,
 }
@@ -208,60 +208,6 @@ impl Scope {
         let site = state.sites.intern(call_site);
         let relation = relation.map(|r| state.relations.intern(r));
         state.record(sql, dialect, alias, params, site, relation, duration_us);
-        Ok(())
-    }
-
-    /// `record()` for a query that is neither a relation load nor run from a template or a
-    /// serializer field (what Python checked): the call site and what the application called
-    /// (`count`, `get`, `values`...) are found here, by `walker` from `frame` outwards, and
-    /// its group key (`path:line [operation]`) is made once per line and operation.
-    #[pyo3(signature = (walker, frame, sql, params, dialect, alias, duration_us))]
-    #[allow(clippy::too_many_arguments)]
-    fn record_plain(
-        &self,
-        py: Python<'_>,
-        walker: PyRef<'_, CallSites>,
-        frame: Bound<'_, PyAny>,
-        sql: &str,
-        params: &Bound<'_, PyAny>,
-        dialect: &str,
-        alias: &str,
-        duration_us: u64,
-    ) -> PyResult<()> {
-        let dialect = crate::dialect(dialect)?;
-        let walk = walker.walk(py, frame)?;
-        let (op_index, op) = walker.operation(py, &walk)?;
-        let params = params_identity(params);
-        let Ok(mut state) = self.state.lock() else {
-            return Ok(());
-        };
-        let op = || {
-            op.clone()
-                .unwrap_or_else(|| walker.operation_name(op_index))
-        };
-        let site = match &walk.app {
-            None => state.sites.intern(&format!("<unknown> [{}]", op())),
-            Some(app) => {
-                // Keyed without building the text when the code object is known to the walker.
-                let key = app
-                    .code
-                    .filter(|_| op_index != u32::MAX)
-                    .map(|code| (code, app.line, op_index));
-                match key.and_then(|k| state.plain_sites.get(&k).copied()) {
-                    Some(site) => site,
-                    None => {
-                        let site = state.sites.intern(&format!("{} [{}]", app.site(py), op()));
-                        if let Some(k) = key {
-                            if state.plain_sites.len() < MAX_INTERNED {
-                                state.plain_sites.insert(k, site);
-                            }
-                        }
-                        site
-                    }
-                }
-            }
-        };
-        state.record(sql, dialect, alias, params, site, None, duration_us);
         Ok(())
     }
 
@@ -393,6 +339,60 @@ impl Scope {
             out.push(d);
         }
         Ok(out)
+    }
+}
+
+impl Scope {
+    /// `record()` for a query that is neither a relation load nor run from a template or a
+    /// serializer field (what the execute wrapper checked, `crate::capture`): the call site and what the application called
+    /// (`count`, `get`, `values`...) are found here, by `walker` from `frame` outwards, and
+    /// its group key (`path:line [operation]`) is made once per line and operation.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn record_walked(
+        &self,
+        py: Python<'_>,
+        walker: &CallSites,
+        frame: Bound<'_, PyAny>,
+        sql: &str,
+        params: &Bound<'_, PyAny>,
+        dialect: querysight_sql::Dialect,
+        alias: &str,
+        duration_us: u64,
+    ) -> PyResult<()> {
+        let walk = walker.walk(py, frame)?;
+        let (op_index, op) = walker.operation(py, &walk)?;
+        let params = params_identity(params);
+        let Ok(mut state) = self.state.lock() else {
+            return Ok(());
+        };
+        let op = || {
+            op.clone()
+                .unwrap_or_else(|| walker.operation_name(op_index))
+        };
+        let site = match &walk.app {
+            None => state.sites.intern(&format!("<unknown> [{}]", op())),
+            Some(app) => {
+                // Keyed without building the text when the code object is known to the walker.
+                let key = app
+                    .code
+                    .filter(|_| op_index != u32::MAX)
+                    .map(|code| (code, app.line, op_index));
+                match key.and_then(|k| state.plain_sites.get(&k).copied()) {
+                    Some(site) => site,
+                    None => {
+                        let site = state.sites.intern(&format!("{} [{}]", app.site(py), op()));
+                        if let Some(k) = key {
+                            if state.plain_sites.len() < MAX_INTERNED {
+                                state.plain_sites.insert(k, site);
+                            }
+                        }
+                        site
+                    }
+                }
+            }
+        };
+        state.record(sql, dialect, alias, params, site, None, duration_us);
+        Ok(())
     }
 }
 
