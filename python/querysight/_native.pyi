@@ -38,9 +38,11 @@ class Scope:
         call_site: str,
         duration_us: int,
         relation: str | None = None,
+        per_row: bool = False,
     ) -> None:
         """Records one executed query on database ``alias``; ``params`` as the driver got
-        them (only their identity is kept: ``hash()``, else ``repr()``)."""
+        them (only their identity is kept: ``hash()``, else ``repr()``); ``per_row``: a
+        relation load of one row of a multi-row result (each execution its own parameter set)."""
 
     def count(self, alias: str) -> None:
         """Counts a query that is not grouped (a framework cache filling itself)."""
@@ -74,8 +76,8 @@ class CallSites:
         classify: Callable[[CodeType], tuple[int, str | None]],
         operation: Callable[[str | None, str | None, bool], str],
     ) -> CallSites: ...
-    def locate(self, frame: FrameType | None) -> tuple[str, str | None, str | None, bool]:
-        """``(call site, api, values, orm)`` from ``frame`` outwards."""
+    def locate(self, frame: FrameType | None) -> tuple[str, str | None, str | None, bool, int]:
+        """``(call site, api, values, orm, context)`` from ``frame`` outwards."""
 
     def call_site(self, frame: FrameType | None) -> str:
         """``path:line`` of the first application frame from ``frame`` outwards."""

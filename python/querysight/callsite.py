@@ -120,11 +120,13 @@ def call_site(start: FrameType | None = None) -> str:
     return walker().call_site(start if start is not None else sys._getframe(2))
 
 
-def locate(start: FrameType | None = None) -> tuple[str, str | None, str | None, bool]:
-    """``(call site, api, values, orm)`` of the query being executed below ``start`` (default:
-    the caller's caller): the first application frame; the outermost entry point the
-    application called (``count``, ``first``, ``__iter__``...); ``values``/``values_list``
-    when rows are dicts or tuples; whether the ORM built the SQL (else a raw cursor). One walk
+def locate(start: FrameType | None = None) -> tuple[str, str | None, str | None, bool, int]:
+    """``(call site, api, values, orm, context)`` of the query being executed below ``start``
+    (default: the caller's caller): the first application frame; the outermost entry point
+    the application called (``count``, ``first``, ``__iter__``...); ``values``/``values_list``
+    when rows are dicts or tuples; whether the ORM built the SQL (else a raw cursor); the
+    application frame's calling context, a hash of the frames above it (0 without one: the
+    same line reached from two lines of its caller has two contexts). One walk
     of the stack in the native module, one look-up per frame by code-object address (each
     code object classified once, by :func:`_classify_code`)."""
     return walker().locate(start if start is not None else sys._getframe(2))

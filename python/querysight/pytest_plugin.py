@@ -1,8 +1,12 @@
 """pytest plugin (entry point ``pytest11: querysight``), in pytest-django's habits.
 
-* ``pytest --querysight``: every test body runs in a scope; an N+1 or a duplicate fails the test
-  with the findings and their fixes.
-* ``@pytest.mark.querysight``: the same for one test; ``@pytest.mark.querysight(max_queries=5)``
+* ``pytest --querysight``: every test body runs in a scope; an N+1 or a duplicate in the code
+  under test fails the test with the findings and their fixes. Findings whose call site is in
+  test code itself (test modules, ``conftest.py``: data making, loops over cases, re-reads for
+  expected values) are not reported; a marked test reports them too. ``--querysight-mode=warn`` (or ``log``) reports them as
+  warnings (or log records) instead, for adopting it on a large suite.
+* ``@pytest.mark.querysight``: the same for one test, its own body's queries included;
+  ``@pytest.mark.querysight(max_queries=5)``
   also fails it above 5 queries (all databases, test-client requests included);
   ``threshold=3`` changes the N+1 threshold; ``enabled=False`` opts a test out of
   ``--querysight``.
@@ -10,8 +14,10 @@
   (``querysight.assert_no_n_plus_one()``, ``querysight.assert_max_queries(5)``,
   ``querysight.query_count``, ``querysight.findings``). On its own it fails nothing.
 
-Only the test body (the call phase) is watched, never fixture setup. The plugin's state lives in
-``config.stash`` and ``item.stash``; Django is imported only when a test is actually watched.
+Only the test body is watched, never fixture setup: for a pytest function, the call phase; for a
+``unittest.TestCase`` (Django's ``TestCase``), the test method alone, not ``setUp`` or
+``tearDown``, which pytest runs in the same phase. The plugin's state lives in ``config.stash``
+and ``item.stash``; Django is imported only when a test is actually watched.
 """
 
 from __future__ import annotations
@@ -28,7 +34,9 @@ MARKER = "querysight"
 MARKER_KWARGS = ("max_queries", "threshold", "enabled")
 
 _ENABLED = pytest.StashKey[bool]()
+_MODE = pytest.StashKey[str]()
 _WATCH = pytest.StashKey["_Watch"]()
+MODES = ("raise", "warn", "log")
 
 
 class _Watch:
@@ -48,6 +56,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="Fail any test whose body runs an N+1 query or a duplicate query.",
     )
+    group.addoption(
+        "--querysight-mode",
+        action="store",
+        dest="querysight_mode",
+        choices=MODES,
+        default="raise",
+        help="What --querysight does with a finding: fail the test (raise, the default), or "
+        "report it as a warning (warn) or a log record (log). A test marked "
+        "@pytest.mark.querysight always fails.",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -57,6 +75,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "or duplicate query, or on more than max_queries queries (all databases).",
     )
     config.stash[_ENABLED] = bool(config.getoption("querysight"))
+    config.stash[_MODE] = str(config.getoption("querysight_mode") or "raise")
 
 
 class QuerysightFixture:
@@ -140,27 +159,130 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, Any]:
             pytest.fail("querysight needs Django settings (DJANGO_SETTINGS_MODULE) to watch a test", pytrace=False)
         return (yield)
 
-    from .capture import count_queries
-    from .scope import scope
-
-    max_queries = options.get("max_queries")
     threshold = options.get("threshold")
-    watcher = scope(item.nodeid, mode="raise", threshold=threshold, report=False)
-    with count_queries() as counter:
-        item.stash[_WATCH] = _Watch(watcher.__enter__(), counter)
-        try:
-            result = yield
-        finally:
-            del item.stash[_WATCH]
-            watcher.__exit__(None, None, None)
-    s = watcher.scope
+    with _watching(item, threshold) as watch:
+        result = yield
+    s = watch.scope
     if not enforce or s is None:
         return result
-    if s.findings:
-        pytest.fail(_findings_message(s.findings), pytrace=False)
-    if max_queries is not None and counter.total > max_queries:
+    findings = s.findings
+    if marker is None:
+        findings = [f for f in findings if not _in_test_code(f.call_site, item.config)]
+    if findings:
+        mode = "raise" if marker is not None else item.config.stash.get(_MODE, "raise")
+        if mode == "raise":
+            pytest.fail(_findings_message(findings), pytrace=False)
+        s.mode = mode
+        s.report(findings)
+    max_queries = options.get("max_queries")
+    if max_queries is not None and watch.counter.total > max_queries:
         pytest.fail(
-            f"{counter.total} queries ran, more than max_queries={max_queries} ({counter.describe()})",
+            f"{watch.counter.total} queries ran, more than max_queries={max_queries} ({watch.counter.describe()})",
             pytrace=False,
         )
     return result
+
+
+def _in_test_code(call_site: str, config: pytest.Config) -> bool:
+    """Whether ``call_site`` (``path:line``) is in a test module (pytest's ``python_files``
+    patterns, ``test_*.py`` and ``*_test.py`` by default) or a ``conftest.py``: the harness's
+    own loops and re-reads (data making, expected values, loops over cases), not the code
+    under test. ``--querysight`` reports only what the code under test ran; a marked test
+    reports its own body's queries too."""
+    import fnmatch
+    import os
+
+    path = call_site.rpartition(":")[0] or call_site
+    name = os.path.basename(path)
+    patterns = config.getini("python_files") or ["test_*.py", "*_test.py"]
+    return name == "conftest.py" or any(fnmatch.fnmatch(name, pattern) for pattern in patterns)
+
+
+class _watching:
+    """Watches the body of ``item`` while the call phase runs (``with _watching(...) as w``):
+    for a pytest function, the whole phase; for a ``unittest.TestCase`` method, the method
+    alone (pytest runs ``setUp`` and ``tearDown`` in the same phase): the test case instance
+    gets a watching wrapper as an attribute named like the method, which ``unittest`` calls,
+    and so does ``item.obj``, which pytest's own ``runtest`` sets there (pytest-django's does
+    not). Afterwards ``w.scope`` is the ended scope (``None`` when the body never ran)."""
+
+    def __init__(self, item: pytest.Item, threshold: int | None) -> None:
+        from .capture import QueryCounter
+
+        self.item = item
+        self.threshold = threshold
+        self.scope: "Scope | None" = None
+        self.counter = QueryCounter()
+        self._original: Any = None
+
+    def __enter__(self) -> "_watching":
+        if _is_unittest(self.item):
+            item: Any = self.item
+            self._original = item.obj
+            item.obj = _watched_method(self._original, self)
+            setattr(item.instance, item.name, item.obj)
+        else:
+            self._start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._original is not None:
+            item: Any = self.item
+            if vars(item.instance).get(item.name) is item.obj:
+                delattr(item.instance, item.name)
+            item.obj = self._original
+        else:
+            self._stop()
+
+    def _start(self) -> None:
+        from .capture import count_queries
+        from .scope import scope
+
+        self._counting = count_queries()
+        self.counter = self._counting.__enter__()
+        self._scope = scope(self.item.nodeid, mode="raise", threshold=self.threshold, report=False)
+        self.item.stash[_WATCH] = _Watch(self._scope.__enter__(), self.counter)
+
+    def _stop(self) -> None:
+        if _WATCH in self.item.stash:
+            del self.item.stash[_WATCH]
+        try:
+            self._scope.__exit__(None, None, None)
+        finally:
+            self._counting.__exit__(None, None, None)
+        self.scope = self._scope.scope
+
+
+def _is_unittest(item: pytest.Item) -> bool:
+    from _pytest.unittest import TestCaseFunction
+
+    return isinstance(item, TestCaseFunction)
+
+
+def _watched_method(method: Any, watch: _watching) -> Any:
+    """``method`` (a test case's bound test method) running inside ``watch``; async stays
+    async (Django's ``SimpleTestCase`` runs an async test method with ``async_to_sync``)."""
+    import functools
+    import inspect
+
+    if inspect.iscoroutinefunction(method):
+
+        @functools.wraps(method)
+        async def run_async(*args: Any, **kwargs: Any) -> Any:
+            watch._start()
+            try:
+                return await method(*args, **kwargs)
+            finally:
+                watch._stop()
+
+        return run_async
+
+    @functools.wraps(method)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        watch._start()
+        try:
+            return method(*args, **kwargs)
+        finally:
+            watch._stop()
+
+    return run

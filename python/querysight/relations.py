@@ -880,9 +880,15 @@ def _frame_classifier() -> Callable[[Any], int]:
         hop = asgiref_sync.SyncToAsync.thread_handler.__code__
     except (ImportError, AttributeError):
         hop = None
+    from .middleware import QuerysightMiddleware
+
+    # The request's own code ends at querysight's middleware: a frame beyond it (the test that
+    # called `client.get`, the server) is no call site of the request's queries.
+    boundaries = {hop, QuerysightMiddleware.__call__.__code__, QuerysightMiddleware.__acall__.__code__}
+    boundaries.discard(None)
 
     def classify(code: Any) -> int:
-        if code is hop:
+        if code in boundaries:
             return callsite.BOUNDARY
         if code.co_filename == query_py:
             qualname = getattr(code, "co_qualname", "QuerySet.")

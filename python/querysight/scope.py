@@ -35,6 +35,10 @@ _MAX_SITES = 50_000
 
 _scope_ids = itertools.count(1)
 
+#: Separates a group key from its calling context (see ``callsite.locate``): the same line
+#: reached from two lines of its caller is two groups, never one loop.
+_CONTEXT_MARK = "\x1f"
+
 _DIALECTS = {"postgresql": "postgres", "postgis": "postgres", "mysql": "mysql", "sqlite": "sqlite"}
 
 
@@ -218,12 +222,21 @@ class Scope:
             field = relations.current_serializer_field.get()
             relation = relations.current_relation.get()
             hop = relations.async_site.get()
-            site, api, values, orm = self._walker.locate(sys._getframe(1))
+            site, api, values, orm, context = self._walker.locate(sys._getframe(1))
             if hop is not None and site == "<unknown>":  # no application frame below the hop
                 site = hop
-            key = self._key(site, relations.operation(relation, api, values, orm), template, field, relation)
+            operation = relations.operation(relation, api, values, orm)
+            key = self._key(site, operation, template, field, relation, context)
             label = relation.label if relation is not None else None
-            self._native.record(sql, params, _DIALECTS.get(vendor, "sqlite"), alias, key, duration_ns // 1000, label)
+            per_row = (
+                relation is not None
+                and relation.kind != "prefetch"
+                and relation.origin is not None
+                and relation.origin.multi
+            )
+            self._native.record(
+                sql, params, _DIALECTS.get(vendor, "sqlite"), alias, key, duration_ns // 1000, label, per_row
+            )
             if self._capture_file is not None:
                 capture_file.write(
                     self._capture_file,
@@ -240,7 +253,7 @@ class Scope:
         except Exception:
             self._fail()
 
-    def _key(self, site: str, op: str, template: Any, field: str | None, relation: Any) -> str:
+    def _key(self, site: str, op: str, template: Any, field: str | None, relation: Any, context: int) -> str:
         """The group key of a query run from a template or a serializer field, or loading a
         relation, or of any query while a capture file is written (remembering what a finding
         needs to say about it); other queries are keyed by the native wrapper."""
@@ -251,6 +264,7 @@ class Scope:
             key += f" [serializer {field}]"
         if relation is not None:
             key += f" [relation {relation.key}]"
+        key += f"{_CONTEXT_MARK}{context:x}"
         if key not in self._sites and len(self._sites) < _MAX_SITES:
             self._sites[key] = _CallSiteInfo(
                 site=site,
@@ -355,8 +369,8 @@ class Scope:
             return None
         key = group["call_site"]
         info = self._sites.get(key)
-        if info is None:  # recorded by the native wrapper: "path:line [operation]"
-            site, _, rest = key.rpartition(" [")
+        if info is None:  # recorded by the native wrapper: "path:line [operation]", context
+            site, _, rest = key.partition(_CONTEXT_MARK)[0].rpartition(" [")
             info = _CallSiteInfo(site or key, None, None, None, rest.rstrip("]") or "query")
         site = info.site
         relation = info.relation
@@ -365,6 +379,10 @@ class Scope:
             operation = group["sql"].lstrip().split(None, 1)[0].lower()
             relation = None
         if relation is not None and self._allowed(relation):
+            return None
+        if site == "<unknown>" and relation is None and info.template is None and info.serializer_field is None:
+            # No application frame ran it: Django's or a library's own queries (the admin
+            # counting rows twice), which no line of the project can change.
             return None
         if any(fnmatch.fnmatch(site, pattern) for pattern in self.settings.allow_call_sites):
             return None

@@ -45,6 +45,25 @@ async def posts_async_fixed(request):
     return JsonResponse({"posts": posts})
 
 
+def count_twice(request):
+    """An application view that counts the posts twice: a duplicate at its lines."""
+    first = Post.objects.count()
+    second = Post.objects.count()
+    return JsonResponse({"counts": [first, second]})
+
+
+# The same view as code of no application file (a library's view, like Django admin's): its
+# queries have no application frame between them and the middleware.
+_library = {"Post": Post, "JsonResponse": JsonResponse, "__name__": "library_views"}
+exec(compile(
+    "def library_count_twice(request):\n"
+    "    return JsonResponse({'counts': [Post.objects.count(), Post.objects.count()]})\n",
+    "<library view>",
+    "exec",
+), _library)
+library_count_twice = _library["library_count_twice"]
+
+
 urlpatterns = [
     path("", include("rtapp.urls")),
     path("errors/404/", posts_not_found),
@@ -54,4 +73,6 @@ urlpatterns = [
     path("page/fixed/", posts_page_fixed),
     path("async/posts/", posts_async),
     path("async/posts/fixed/", posts_async_fixed),
+    path("counts/", count_twice),
+    path("counts/library/", library_count_twice),
 ]

@@ -184,3 +184,18 @@ def test_concurrent_requests_do_not_leak_into_each_other(people, caplog):
     assert len(logged(caplog)) == 20
     assert all("rtapp/views.py:8" in m for m in logged(caplog))
     assert logging.getLogger("querysight").level in (logging.NOTSET, logging.WARNING)
+
+
+@override_settings(QUERYSIGHT={"MODE": "log"})
+def test_queries_with_no_application_frame_in_the_request_are_not_reported(people, caplog, here):
+    """A library's view (Django admin's, say) repeating its own query is no line of the
+    project: the request's code ends at the middleware, so the test line that called the
+    client is not taken for the call site, and nothing is reported. The same view in the
+    project is reported at its own line."""
+    response = Client().get("/counts/library/")
+    assert response.json() == {"counts": [6, 6]}
+    assert logged(caplog) == []
+    Client().get("/counts/")
+    (message,) = logged(caplog)
+    assert "duplicate query: ran 2 times with the same parameters at integration_urls.py:" in message
+    assert "test_integrations_middleware" not in message

@@ -142,7 +142,7 @@ def outcomes(result):
     for line in result.outlines:
         for outcome in ("PASSED", "FAILED"):
             if line.startswith(outcome + " "):
-                found[line.split("::")[1].split(" ")[0]] = outcome.lower()
+                found[line.split(" ")[1].split("::")[-1]] = outcome.lower()
     return found
 
 
@@ -188,12 +188,19 @@ def test_the_option_watches_every_test(child):
         test_option="""
         import pytest
 
+        import shop
         from rtapp.models import Post
         from querysight.pytest_plugin import _ENABLED
 
 
         def test_unmarked_n_plus_one(posts):
+            shop.posts_of_authors()
+
+
+        def test_n_plus_one_in_the_test_body_itself(posts):
+            # Test code (a loop over cases, data making) is not the code under test.
             [list(post.author.posts.all()) for post in Post.objects.all()]
+            assert Post.objects.count() == Post.objects.count()
 
 
         def test_unmarked_fixed(posts, request):
@@ -210,9 +217,19 @@ def test_the_option_watches_every_test(child):
             assert 1 + 1 == 2
         """
     )
+    child.makepyfile(
+        shop="""
+        from rtapp.models import Post
+
+
+        def posts_of_authors():
+            return [list(post.author.posts.all()) for post in Post.objects.all()]
+        """
+    )
     result = child.runpytest_subprocess("-rA", "--querysight")
     assert outcomes(result) == {
         "test_unmarked_n_plus_one": "failed",
+        "test_n_plus_one_in_the_test_body_itself": "passed",
         "test_unmarked_fixed": "passed",
         "test_opted_out": "passed",
         "test_no_database": "passed",
@@ -221,7 +238,7 @@ def test_the_option_watches_every_test(child):
     result.stdout.fnmatch_lines(["*N+1: `rtapp.Person.posts` loaded 4 times*", '*fix: .prefetch_related("author__posts")'])
     # Without the option, the same file passes (nothing is marked).
     result = child.runpytest_subprocess("-rA")
-    result.assert_outcomes(passed=3, failed=1)  # test_unmarked_fixed checks the stash
+    result.assert_outcomes(passed=4, failed=1)  # test_unmarked_fixed checks the stash
 
 
 def test_marker_is_registered_and_the_option_is_in_its_group(child):
@@ -283,3 +300,106 @@ def test_a_marked_test_without_django_settings_fails_clearly(pytester, monkeypat
     result = pytester.runpytest_subprocess("-p", "no:django")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*querysight needs Django settings (DJANGO_SETTINGS_MODULE)*"])
+
+
+UNITTEST_APP = """
+from rtapp.models import Person, Post
+
+
+def author_names():
+    return [post.author.name for post in Post.objects.all()]
+
+
+async def author_per_post():
+    async for post in Post.objects.all():
+        await Person.objects.aget(pk=post.author_id)
+"""
+
+UNITTEST_CASES = """
+from django.test import TestCase
+
+from cases_app import author_names, author_per_post
+from rtapp.models import Person, Post
+
+
+def make_posts():
+    for i in range(2):
+        person = Person.objects.create(name=f"person {i}")
+        for j in range(2):
+            Post.objects.create(author=person, title=f"post {i}.{j}")
+
+
+class WithSetUp(TestCase):
+    def setUp(self):
+        make_posts()
+        # An N+1 in setUp is data making, not the code under test: not watched.
+        self.names = author_names()
+
+    def tearDown(self):
+        author_names()
+
+    def test_body_without_n_plus_one(self):
+        assert len(self.names) == 4
+        list(Post.objects.select_related("author"))
+
+    def test_body_with_n_plus_one(self):
+        author_names()
+
+
+class Async(TestCase):
+    def setUp(self):
+        make_posts()
+
+    async def test_async_body_with_n_plus_one(self):
+        await author_per_post()
+"""
+
+
+def test_a_unittest_case_is_watched_in_its_test_method_only(child):
+    """Under --querysight a Django TestCase's setUp and tearDown are not watched (pytest runs
+    them in the call phase with the test method); the method itself is, sync or async."""
+    child.makepyfile(test_cases=UNITTEST_CASES, cases_app=UNITTEST_APP)
+    result = child.runpytest_subprocess("-rA", "--querysight")
+    assert outcomes(result) == {
+        "test_body_without_n_plus_one": "passed",
+        "test_body_with_n_plus_one": "failed",
+        "test_async_body_with_n_plus_one": "failed",
+    }, result.stdout.str()
+    result.stdout.fnmatch_lines(["*_ WithSetUp.test_body_with_n_plus_one _*", "*N+1: `rtapp.Post.author` loaded 4 times*"])
+    result.stdout.fnmatch_lines(["*_ Async.test_async_body_with_n_plus_one _*", "*N+1: `.get()` ran once per row, 4 times*"])
+
+
+def test_the_mode_option_reports_instead_of_failing(child):
+    """--querysight-mode=warn: the findings are warnings of the passing test; a marked test
+    still fails."""
+    child.makepyfile(
+        test_modes="""
+        import pytest
+
+        from rtapp.models import Post
+        from modes_app import author_names
+
+
+        def test_unmarked_n_plus_one(posts):
+            author_names()
+
+
+        @pytest.mark.querysight
+        def test_marked_n_plus_one(posts):
+            [post.author.name for post in Post.objects.all()]
+        """,
+        modes_app="""
+        from rtapp.models import Post
+
+
+        def author_names():
+            return [post.author.name for post in Post.objects.all()]
+        """,
+    )
+    result = child.runpytest_subprocess("-rA", "--querysight", "--querysight-mode=warn", "-W", "default")
+    assert outcomes(result) == {"test_unmarked_n_plus_one": "passed", "test_marked_n_plus_one": "failed"}, (
+        result.stdout.str()
+    )
+    result.stdout.fnmatch_lines(["*QuerysightWarning: N+1: `rtapp.Post.author` loaded 4 times*"])
+    result = child.runpytest_subprocess("--querysight", "--querysight-mode=sometimes")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR

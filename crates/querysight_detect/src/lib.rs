@@ -39,9 +39,13 @@
 //!
 //! The same `(fingerprint, params_hash)` at least [`DetectConfig::duplicate_threshold`] times
 //! (default 2), from any call site, is one [`Duplicate`], reported at the call site of its first
-//! occurrence (scenarios #29, #30). A duplicate whose executions all belong to reported N+1
-//! groups is left out: it is the same loop reading the same row twice (two posts by one
-//! author), and fixing the N+1 removes it; one finding per cause.
+//! occurrence (scenarios #29, #30). Executions in a reported N+1 group are that N+1's and
+//! never count toward a duplicate: the same loop reading the same row twice (two posts by one
+//! author), or a row read once outside the loop and again in it; fixing the N+1 removes
+//! them, so one finding per cause. Only avoidable repeats count: an execution that follows a
+//! write (any INSERT, UPDATE, DELETE... of the scope, grouped or not) may read what the write
+//! changed, so "keep the first result" would be wrong, and it is no repeat of the executions
+//! before the write.
 //!
 //! # Truncated statements
 //!
@@ -71,7 +75,7 @@
 //! distinct values. Consequences: `distinct_params` is exact up to 64 and estimated above
 //! (never below 65 once past 64, never above `count`); duplicates are found among the first 64
 //! parameter sets of each group (a group past 64 is an N+1 and reported as one anyway). A group
-//! costs at most about 4.2 KiB (64 × 32 B exact entries, a 128 B index over them, the 2 KiB
+//! costs at most about 5.2 KiB (64 × 48 B exact entries, a 128 B index over them, the 2 KiB
 //! sketch); at most [`DetectConfig::max_groups`] groups (default 10,000) are
 //! tracked, and the events of further groups are counted in [`Report::dropped_events`].
 //! [`Scope::heap_bytes`] reports the footprint.

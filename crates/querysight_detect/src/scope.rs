@@ -59,6 +59,9 @@ pub struct Scope {
     dropped_events: u64,
     eager: EagerPaths,
     failed: bool,
+    /// Writes (INSERT, UPDATE, DELETE...) seen so far: a SELECT repeated after a write may
+    /// read what the write changed, so it is no duplicate.
+    writes: u32,
 }
 
 impl Scope {
@@ -73,6 +76,7 @@ impl Scope {
             dropped_events: 0,
             eager: EagerPaths::default(),
             failed: false,
+            writes: 0,
         }
     }
 
@@ -82,9 +86,13 @@ impl Scope {
         let index = self.queries;
         self.queries += 1;
         self.total_duration_us = self.total_duration_us.saturating_add(event.duration_us);
+        let epoch = self.writes;
         let grouped = match event.kind {
             QueryKind::Select => true,
-            QueryKind::Write => self.config.include_writes,
+            QueryKind::Write => {
+                self.writes = self.writes.saturating_add(1);
+                self.config.include_writes
+            }
             QueryKind::Other => false,
         };
         if !grouped {
@@ -126,6 +134,7 @@ impl Scope {
             index,
             event.duration_us,
             !event.truncated,
+            epoch,
         );
     }
 
@@ -140,7 +149,7 @@ impl Scope {
     }
 
     /// Approximate heap bytes held by the tracked state (capacities, hash-map control bytes
-    /// included). At most about `max_groups × 4.2 KiB` for groups plus the eager paths.
+    /// included). At most about `max_groups × 5.2 KiB` for groups plus the eager paths.
     pub fn heap_bytes(&self) -> usize {
         let groups = self.groups.capacity() * std::mem::size_of::<Group>()
             + self
@@ -268,28 +277,50 @@ impl Scope {
             .collect()
     }
 
+    /// Queries repeated with the same parameters and no write in between, across call sites.
+    /// Executions in an N+1 group are that N+1's, never a duplicate's; a repeat after a write
+    /// may read what the write changed, so it is not counted as avoidable.
     fn duplicates(&self, in_n_plus_one: &[bool]) -> Vec<Duplicate> {
         struct Acc {
             duplicate: Duplicate,
             complete: bool,
-            outside_n_plus_one: bool,
+            /// Avoidable repeats: within a group (`ParamStat::redundant`), and a later group's
+            /// first execution in an epoch an earlier group had run in.
+            redundant: u64,
+            last_epoch: u32,
         }
         let mut acc: FxHashMap<(u64, u64), Acc> = FxHashMap::default();
         for (slot, group) in self.groups.iter().enumerate() {
+            if in_n_plus_one[slot] {
+                continue;
+            }
             for (params_hash, stat) in group.params.exact() {
                 let fingerprint = group.key.fingerprint;
-                let entry = acc.entry((fingerprint, params_hash)).or_insert(Acc {
-                    duplicate: Duplicate {
-                        fingerprint,
-                        params_hash,
-                        call_site: group.key.call_site,
-                        count: 0,
-                        total_duration_us: 0,
-                        first_index: stat.first_index,
-                    },
-                    complete: false,
-                    outside_n_plus_one: false,
-                });
+                let entry = match acc.entry((fingerprint, params_hash)) {
+                    std::collections::hash_map::Entry::Vacant(slot) => slot.insert(Acc {
+                        duplicate: Duplicate {
+                            fingerprint,
+                            params_hash,
+                            call_site: group.key.call_site,
+                            count: 0,
+                            total_duration_us: 0,
+                            first_index: stat.first_index,
+                        },
+                        complete: false,
+                        redundant: 0,
+                        last_epoch: stat.last_epoch,
+                    }),
+                    std::collections::hash_map::Entry::Occupied(slot) => {
+                        let entry = slot.into_mut();
+                        // Groups come in order of first execution.
+                        if stat.first_epoch <= entry.last_epoch {
+                            entry.redundant += 1;
+                        }
+                        entry.last_epoch = entry.last_epoch.max(stat.last_epoch);
+                        entry
+                    }
+                };
+                entry.redundant += u64::from(stat.redundant);
                 let d = &mut entry.duplicate;
                 d.count += u64::from(stat.count);
                 d.total_duration_us = d.total_duration_us.saturating_add(stat.duration_us);
@@ -298,7 +329,6 @@ impl Scope {
                     d.call_site = group.key.call_site;
                 }
                 entry.complete |= stat.complete;
-                entry.outside_n_plus_one |= !in_n_plus_one[slot];
             }
         }
         let threshold = self.config.effective_duplicate_threshold();
@@ -306,8 +336,7 @@ impl Scope {
             .into_values()
             .filter(|a| {
                 a.complete
-                    && a.outside_n_plus_one
-                    && a.duplicate.count >= threshold
+                    && a.redundant + 1 >= threshold
                     && a.duplicate.total_duration_us >= self.config.min_total_duration_us
             })
             .map(|a| a.duplicate)

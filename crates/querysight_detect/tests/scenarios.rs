@@ -809,14 +809,20 @@ fn same_row_twice_inside_an_n_plus_one_is_not_also_a_duplicate() {
     let n = only_n_plus_one(&report);
     assert_eq!((n.count, n.distinct_params), (3, 2));
     assert!(report.duplicates.is_empty());
-    // The same row also read outside the loop is a duplicate again.
+    // The same row also read once outside the loop: the loop's reads are the N+1's (fixing
+    // it removes them), so the one read left is no duplicate.
     let mut events = events.to_vec();
     events.push(q(USER_BY_ID, 1, LINE_A));
+    let report = run(&events);
+    assert_eq!(report.n_plus_one.len(), 1);
+    assert!(report.duplicates.is_empty());
+    // Read twice outside the loop, it is.
+    events.push(q(USER_BY_ID, 1, LINE_B));
     let report = run(&events);
     assert_eq!(report.duplicates.len(), 1);
     assert_eq!(
         (report.duplicates[0].count, report.duplicates[0].call_site),
-        (3, LOOP_BODY)
+        (2, LINE_A)
     );
 }
 
@@ -1018,17 +1024,60 @@ fn shape_distinct_params_merge_across_call_sites() {
 }
 
 #[test]
-fn duplicates_are_found_among_the_first_64_parameter_sets_past_the_limit() {
-    // A single row loaded at line A, then 100 different rows at line B that include it.
+fn a_row_read_once_and_again_inside_a_long_n_plus_one_is_no_duplicate() {
+    // A single row loaded at line A, then 100 different rows at line B that include it: the
+    // loop is an N+1 (past the exact limit of 64 parameter sets) and explains its reads.
     let mut events = vec![q(USER_BY_ID, 5, LINE_A)];
     events.extend((0..100).map(|i| q(USER_BY_ID, i, LINE_B)));
     let report = run(&events);
+    assert_eq!(only_n_plus_one(&report).call_site, LINE_B);
+    assert!(report.duplicates.is_empty());
+}
+
+fn write(id: u64) -> QueryEvent {
+    q(UPDATE_POST, id, LINE_A).with_kind(QueryKind::Write)
+}
+
+#[test]
+fn a_select_repeated_after_a_write_is_no_duplicate() {
+    // SELECT, INSERT/UPDATE, the same SELECT: the second may read what the write changed
+    // ("keep the first result" would be wrong). Same line or another line.
+    for second_line in [LINE_B, LOOP_BODY] {
+        let report = run(&[
+            q(POST_BY_ID, 1, LOOP_BODY),
+            write(1),
+            q(POST_BY_ID, 1, second_line),
+        ]);
+        assert!(report.duplicates.is_empty(), "{report:?}");
+        assert!(report.n_plus_one.is_empty(), "{report:?}");
+    }
+    // Without the write in between, it is one.
+    let report = run(&[
+        write(1),
+        q(POST_BY_ID, 1, LOOP_BODY),
+        q(POST_BY_ID, 1, LINE_B),
+    ]);
     assert_eq!(report.duplicates.len(), 1);
-    assert_eq!(
-        (
-            report.duplicates[0].params_hash,
-            report.duplicates[0].call_site
-        ),
-        (5, LINE_A)
-    );
+    // Two repeats in one epoch, then another after a write: still a duplicate, counted whole.
+    let report = run(&[
+        q(POST_BY_ID, 1, LOOP_BODY),
+        q(POST_BY_ID, 1, LOOP_BODY),
+        write(1),
+        q(POST_BY_ID, 1, LOOP_BODY),
+    ]);
+    assert_eq!(report.duplicates[0].count, 3);
+}
+
+#[test]
+fn a_loop_reading_and_writing_one_row_is_neither() {
+    // for item in items: stock = Stock.get(pk=1); stock.save(): the same read after each
+    // write is no duplicate, and one parameter set is no N+1.
+    let mut events = Vec::new();
+    for _ in 0..5 {
+        events.push(q(POST_BY_ID, 1, LOOP_BODY));
+        events.push(write(1));
+    }
+    let report = run(&events);
+    assert!(report.duplicates.is_empty(), "{report:?}");
+    assert!(report.n_plus_one.is_empty(), "{report:?}");
 }

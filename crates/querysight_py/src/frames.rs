@@ -28,13 +28,18 @@ const APP: u8 = 8;
 /// frames above it belong to the thread, not to the code that awaited; the walk stops.
 const BOUNDARY: u8 = 16;
 
-/// `(call site, api, values, orm)`: what `locate` returns.
+/// `(call site, api, values, orm, context)`: what `locate` returns.
 type Located<'py> = (
     Bound<'py, PyString>,
     Option<Py<PyString>>,
     Option<Py<PyString>>,
     bool,
+    u64,
 );
+
+/// Frames above the application frame that make up its calling context (see
+/// [`Walk::context`]).
+const CONTEXT_FRAMES: usize = 10;
 
 /// Code objects remembered at most; past it the cache starts over.
 const MAX_CODES: usize = 100_000;
@@ -87,6 +92,12 @@ pub(crate) struct Walk {
     pub(crate) api: Option<Py<PyString>>,
     pub(crate) values: Option<Py<PyString>>,
     pub(crate) orm: bool,
+    /// The calling context of the application frame: a hash of the code object and line of
+    /// each of the [`CONTEXT_FRAMES`] frames above it (a run of identical ones, recursion,
+    /// counts once); 0 without an application frame. A line run once per row of a loop has
+    /// one context; the same helper line reached from two lines of its caller has two, so
+    /// two separate calls are never taken for a loop.
+    pub(crate) context: u64,
 }
 
 /// The application frame of a [`Walk`].
@@ -192,6 +203,7 @@ impl CallSites {
             api: None,
             values: None,
             orm: false,
+            context: 0,
         };
         // PyFrame_GetCode / PyFrame_GetBack / PyFrame_GetLineNumber through PyO3's safe
         // wrappers: no attribute look-up per frame.
@@ -205,6 +217,7 @@ impl CallSites {
                     line: i64::from(current.line_number()),
                     path: text,
                 });
+                walk.context = context(current.outer());
                 return Ok(walk);
             }
             if bits & BOUNDARY != 0 {
@@ -274,14 +287,15 @@ impl CallSites {
         }
     }
 
-    /// Walks from `frame` outwards: `(call site, api, values, orm)`, where the call site is
-    /// `path:line` of the first application frame (`<unknown>` when there is none), `api`
-    /// the outermost `QuerySet` entry point below it, `values` the values kind, `orm` whether
-    /// the SQL compiler is on the stack.
+    /// Walks from `frame` outwards: `(call site, api, values, orm, context)`, where the call
+    /// site is `path:line` of the first application frame (`<unknown>` when there is none),
+    /// `api` the outermost `QuerySet` entry point below it, `values` the values kind, `orm`
+    /// whether the SQL compiler is on the stack, `context` the calling context of the
+    /// application frame (0 for none; see `Walk::context`).
     fn locate<'py>(&self, py: Python<'py>, frame: Bound<'py, PyAny>) -> PyResult<Located<'py>> {
         let walk = self.walk(py, frame)?;
         let site = self.site_string(py, &walk);
-        Ok((site, walk.api, walk.values, walk.orm))
+        Ok((site, walk.api, walk.values, walk.orm, walk.context))
     }
 
     /// `path:line` of the first application frame from `frame` outwards, or `<unknown>`.
@@ -311,4 +325,28 @@ impl CallSites {
     fn __len__(&self) -> usize {
         self.cache.lock().map(|c| c.codes.len()).unwrap_or(0)
     }
+}
+
+/// The calling context from `frame` (the caller of the application frame) outwards: see
+/// [`Walk::context`]. Code objects by address: the frames on the stack keep theirs alive.
+fn context(mut frame: Option<Bound<'_, PyFrame>>) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut previous = (0_usize, 0_i32);
+    let mut taken = 0;
+    while let Some(current) = frame {
+        if taken == CONTEXT_FRAMES {
+            break;
+        }
+        let entry = (current.code().as_ptr() as usize, current.line_number());
+        if entry != previous {
+            for word in [entry.0 as u64, entry.1 as u64] {
+                hash = (hash ^ word).wrapping_mul(0x0000_0100_0000_01b3);
+                hash ^= hash >> 29;
+            }
+            previous = entry;
+            taken += 1;
+        }
+        frame = current.outer();
+    }
+    hash | 1
 }

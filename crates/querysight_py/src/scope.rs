@@ -45,6 +45,10 @@ impl Interner {
     }
 }
 
+/// Separates a group key's text from its calling context (`Walk::context`, in hex): the
+/// Python side cuts the key there (`querysight.scope`).
+const CONTEXT_MARK: char = '\u{1f}';
+
 /// At most this many fingerprints keep their example SQL.
 const MAX_EXAMPLES: usize = 4096;
 
@@ -59,10 +63,10 @@ struct State {
     by_alias: Vec<(String, u64)>,
     /// The shapes of the finished detector (`shapes()` still answers after `finish()`).
     final_shapes: Vec<querysight_detect::Shape>,
-    /// `((walker cache generation, code object address), line, operation index) -> call-site
-    /// id` of `record_plain`: the key text is built once per call site and operation, not
-    /// once per query.
-    plain_sites: FxHashMap<((u64, usize), i64, u32), u32>,
+    /// `((walker cache generation, code object address), line, operation index, calling
+    /// context) -> call-site id` of `record_walked`: the key text is built once per call site,
+    /// operation and context, not once per query.
+    plain_sites: FxHashMap<((u64, usize), i64, u32, u64), u32>,
 }
 
 impl State {
@@ -188,7 +192,10 @@ impl Scope {
     /// driver got them (see `params_identity`: only their identity is kept); `duration_us` in
     /// microseconds; `call_site` groups the query (the application line and what ran there);
     /// `relation` is `app_label.Model.field` for a lazy relation load.
-    #[pyo3(signature = (sql, params, dialect, alias, call_site, duration_us, relation = None))]
+    /// `per_row`: the query loads a relation of one row of a multi-row result, so each
+    /// execution counts as its own parameter set: rows sharing a foreign-key value (two books
+    /// by one author) are still one lazy load per row, an N+1, not a duplicate.
+    #[pyo3(signature = (sql, params, dialect, alias, call_site, duration_us, relation = None, per_row = false))]
     #[allow(clippy::too_many_arguments)]
     fn record(
         &self,
@@ -199,12 +206,16 @@ impl Scope {
         call_site: &str,
         duration_us: u64,
         relation: Option<&str>,
+        per_row: bool,
     ) -> PyResult<()> {
         let dialect = crate::dialect(dialect)?;
-        let params = params_identity(params);
+        let mut params = params_identity(params);
         let Ok(mut state) = self.state.lock() else {
             return Ok(());
         };
+        if per_row {
+            params ^= (state.queries + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
         let site = state.sites.intern(call_site);
         let relation = relation.map(|r| state.relations.intern(r));
         state.record(sql, dialect, alias, params, site, relation, duration_us);
@@ -376,11 +387,17 @@ impl Scope {
                 let key = app
                     .code
                     .filter(|_| op_index != u32::MAX)
-                    .map(|code| (code, app.line, op_index));
+                    .map(|code| (code, app.line, op_index, walk.context));
                 match key.and_then(|k| state.plain_sites.get(&k).copied()) {
                     Some(site) => site,
                     None => {
-                        let site = state.sites.intern(&format!("{} [{}]", app.site(py), op()));
+                        let text = format!(
+                            "{} [{}]{CONTEXT_MARK}{:x}",
+                            app.site(py),
+                            op(),
+                            walk.context
+                        );
+                        let site = state.sites.intern(&text);
                         if let Some(k) = key {
                             if state.plain_sites.len() < MAX_INTERNED {
                                 state.plain_sites.insert(k, site);

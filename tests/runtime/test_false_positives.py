@@ -1,0 +1,92 @@
+"""Cases that real test suites (django-taggit's, django-filter's) showed querysight getting
+wrong, each with its positive twin: a loop is still an N+1 and a real repeat still a duplicate.
+
+- Separate calls of one helper are not a loop: the call site's calling context (the frames
+  above it) groups the queries, not the innermost line alone.
+- A SELECT repeated after a write may read what the write changed: not a duplicate.
+- Executions in an N+1 are that N+1's, never also a duplicate's.
+- Rows that share a foreign-key value still load it once per row: an N+1, not a duplicate.
+"""
+
+from querysight.fixes import DUPLICATE
+from rtapp.models import Person, Post
+
+
+def summary(findings):
+    return [(f.kind, f.relation, f.count, f.fix) for f in findings]
+
+
+def person_named(name):
+    return Person.objects.get(name=name)
+
+
+def person_by_pk(pk):
+    return Person.objects.get(pk=pk)
+
+
+def first_post_of(pk):
+    # Two helper levels between the queries and the caller's lines.
+    return person_by_pk(pk).posts.order_by("pk").first()
+
+
+def test_one_helper_called_from_two_lines_is_not_a_loop(people, watch):
+    with watch() as s:
+        person_named("person 0")
+        person_named("person 1")
+        first_post_of(people[0].pk)
+        first_post_of(people[1].pk)
+    assert s.findings == []
+
+
+def test_one_helper_called_in_a_loop_is_an_n_plus_one(people, watch, site, here):
+    with watch() as s:
+        for name in ("person 0", "person 1", "person 2"):
+            person_named(name)
+    ((kind, relation, count, _),) = summary(s.findings)
+    assert (kind, relation, count) == ("n_plus_one", None, 3)
+    assert s.findings[0].operation == "get"
+    line = person_named.__code__.co_firstlineno + 1
+    assert s.findings[0].call_site == site(line)
+
+
+def test_a_select_repeated_after_a_write_is_no_duplicate(people, watch):
+    with watch() as s:
+        before = Person.objects.filter(name__startswith="new").exists()
+        Person.objects.create(name="new person")
+        after = Person.objects.filter(name__startswith="new").exists()
+    assert (before, after) == (False, True)  # the repeat read what the write changed
+    assert s.findings == []
+
+
+def test_the_same_select_twice_without_a_write_is_a_duplicate(people, watch):
+    with watch() as s:
+        Person.objects.filter(name__startswith="new").exists()
+        Person.objects.filter(name__startswith="new").exists()
+    assert summary(s.findings) == [("duplicate", None, 2, DUPLICATE)]
+
+
+def test_reading_and_saving_one_row_per_item_is_neither(people, watch):
+    person_id = people[0].pk
+    with watch() as s:
+        for i in range(4):
+            person = Person.objects.get(pk=person_id)
+            person.name = f"renamed {i}"
+            person.save()
+    assert s.findings == []
+
+
+def test_rows_sharing_a_foreign_key_still_load_it_once_per_row(people, watch):
+    author = people[0]
+    Post.objects.exclude(author=author).update(author=author)
+    with watch() as s:
+        names = {post.author.name for post in Post.objects.all()}
+    assert names == {author.name}
+    assert summary(s.findings) == [("n_plus_one", "rtapp.Post.author", 6, '.select_related("author")')]
+
+
+def test_a_row_read_before_an_n_plus_one_over_it_is_only_the_n_plus_one(people, watch):
+    with watch() as s:
+        Person.objects.get(pk=people[0].pk)
+        for post in Post.objects.order_by("pk"):
+            Person.objects.get(pk=post.author_id)
+    assert [(f.kind, f.count, f.operation) for f in s.findings] == [("n_plus_one", 6, "get")]
