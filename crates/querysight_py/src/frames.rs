@@ -92,8 +92,8 @@ pub(crate) struct Walk {
     pub(crate) api: Option<Py<PyString>>,
     pub(crate) values: Option<Py<PyString>>,
     pub(crate) orm: bool,
-    /// The calling context of the application frame: a hash of the code object and line of
-    /// each of the [`CONTEXT_FRAMES`] frames above it (a run of identical ones, recursion,
+    /// The calling context of the application frame: a hash of the code object and
+    /// instruction offset (the call being made) of each of the [`CONTEXT_FRAMES`] frames above it (a run of identical ones, recursion,
     /// counts once); 0 without an application frame. A line run once per row of a loop has
     /// one context; the same helper line reached from two lines of its caller has two, so
     /// two separate calls are never taken for a loop.
@@ -328,16 +328,23 @@ impl CallSites {
 }
 
 /// The calling context from `frame` (the caller of the application frame) outwards: see
-/// [`Walk::context`]. Code objects by address: the frames on the stack keep theirs alive.
+/// [`Walk::context`]. Code objects by address (the frames on the stack keep theirs alive),
+/// with the instruction each frame is at.
 fn context(mut frame: Option<Bound<'_, PyFrame>>) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut previous = (0_usize, 0_i32);
+    let mut previous = (0_usize, 0_i64);
     let mut taken = 0;
     while let Some(current) = frame {
         if taken == CONTEXT_FRAMES {
             break;
         }
-        let entry = (current.code().as_ptr() as usize, current.line_number());
+        // The instruction offset, not the line: a line number is found by scanning the
+        // code's line table, which costs more than the rest of this loop in a long function.
+        let lasti = current
+            .getattr(pyo3::intern!(current.py(), "f_lasti"))
+            .and_then(|v| v.extract::<i64>())
+            .unwrap_or(-1);
+        let entry = (current.code().as_ptr() as usize, lasti);
         if entry != previous {
             for word in [entry.0 as u64, entry.1 as u64] {
                 hash = (hash ^ word).wrapping_mul(0x0000_0100_0000_01b3);
