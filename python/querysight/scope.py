@@ -402,7 +402,7 @@ class Scope:
             template=info.template,
             serializer_field=info.serializer_field,
             distinct_params=int(group.get("distinct_params", 0)),
-            origin=relation.origin.site if relation is not None and relation.origin is not None else None,
+            origin=_origin_site(relation),
             operation=operation,
             prefetched=relation.prefetched if relation else False,
         )
@@ -423,7 +423,7 @@ class Scope:
         defeated = {(f.origin, f.path) for f in findings if f.kind == "n_plus_one" and f.prefetched}
         out = []
         for (site, path), (kind, label, loads, used) in self._eager.items():
-            if used or (site, path) in defeated:
+            if used or (site, path) in defeated or site == "<unknown>":  # a library's queryset
                 continue
             if _allowed_relation(label, self.settings.allow_relations):
                 continue
@@ -461,6 +461,15 @@ class Scope:
             logger = logging.getLogger(self.settings.logger)
             for finding in findings:
                 logger.warning("querysight: %s", finding.describe())
+
+
+def _origin_site(relation: relations.Relation | None) -> str | None:
+    """Where the queryset whose rows were looped over was built, when a line of the project
+    built it (not Django's deletion collector, say)."""
+    origin = relation.origin if relation is not None else None
+    if origin is None or origin.site == "<unknown>":
+        return None
+    return origin.site
 
 
 def _allowed_relation(label: str, allow: tuple[str, ...]) -> bool:

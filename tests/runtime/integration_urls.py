@@ -55,13 +55,24 @@ def count_twice(request):
 # The same view as code of no application file (a library's view, like Django admin's): its
 # queries have no application frame between them and the middleware.
 _library = {"Post": Post, "JsonResponse": JsonResponse, "__name__": "library_views"}
+
+
+def author_names(posts):
+    """Application code a library view calls with the rows of its own queryset."""
+    return [post.author.name for post in posts]
+
+
+_library["author_names"] = author_names
 exec(compile(
     "def library_count_twice(request):\n"
-    "    return JsonResponse({'counts': [Post.objects.count(), Post.objects.count()]})\n",
+    "    return JsonResponse({'counts': [Post.objects.count(), Post.objects.count()]})\n"
+    "def library_list(request):\n"
+    "    return JsonResponse({'authors': author_names(Post.objects.order_by('pk'))})\n",
     "<library view>",
     "exec",
 ), _library)
 library_count_twice = _library["library_count_twice"]
+library_list = _library["library_list"]
 
 
 urlpatterns = [
@@ -75,4 +86,5 @@ urlpatterns = [
     path("async/posts/fixed/", posts_async_fixed),
     path("counts/", count_twice),
     path("counts/library/", library_count_twice),
+    path("posts/library/", library_list),
 ]

@@ -199,3 +199,14 @@ def test_queries_with_no_application_frame_in_the_request_are_not_reported(peopl
     (message,) = logged(caplog)
     assert "duplicate query: ran 2 times with the same parameters at integration_urls.py:" in message
     assert "test_integrations_middleware" not in message
+
+
+@override_settings(QUERYSIGHT={"MODE": "log"})
+def test_an_n_plus_one_over_a_library_queryset_names_no_queryset_line(people, caplog):
+    """The loop is the project's (reported at its line); the queryset was built by a library
+    view, so the fix names no line of it (not the test line that called the client)."""
+    Client().get("/posts/library/")
+    (message,) = logged(caplog)
+    assert "`rtapp.Post.author` loaded 6 times at integration_urls.py:" in message
+    assert '.select_related("author")' in message
+    assert "on the queryset at" not in message
