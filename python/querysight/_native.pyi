@@ -44,6 +44,13 @@ class Scope:
         them (only their identity is kept: ``hash()``, else ``repr()``); ``per_row``: a
         relation load of one row of a multi-row result (each execution its own parameter set)."""
 
+    def barrier(self) -> None:
+        """A unit of work ended and another starts in this scope: no N+1 or duplicate spans it."""
+
+    @property
+    def barriers(self) -> int:
+        """Barriers so far."""
+
     def count(self, alias: str) -> None:
         """Counts a query that is not grouped (a framework cache filling itself)."""
 

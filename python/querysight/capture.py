@@ -128,6 +128,15 @@ def _on_connection_created(sender: Any, connection: Any, **kwargs: Any) -> None:
     _wrap(connection)
 
 
+def _on_request_started(sender: Any, **kwargs: Any) -> None:
+    """A request starts (Django's ``request_started``) inside a scope: a test-client request
+    inside a test's scope, whose queries are no N+1 or duplicate of another request's. The
+    middleware's own request scope starts after this signal, inside it."""
+    current = _current.get()
+    if current is not None and not current.disabled:
+        current.barrier()
+
+
 def wrap_all() -> None:
     """Wraps every connection of this thread (Django keeps connections per thread); a
     connection is only created here, not opened."""
@@ -147,8 +156,11 @@ def install() -> None:
         if not _installed:
             from django.db.backends.signals import connection_created
 
+            from django.core.signals import request_started
+
             relations.install()
             connection_created.connect(_on_connection_created, dispatch_uid="querysight_capture")
+            request_started.connect(_on_request_started, dispatch_uid="querysight_request_started")
             _installed = True
     wrap_all()
     _thread_wrapped.done = True

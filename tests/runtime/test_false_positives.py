@@ -6,7 +6,11 @@ wrong, each with its positive twin: a loop is still an N+1 and a real repeat sti
 - A SELECT repeated after a write may read what the write changed: not a duplicate.
 - Executions in an N+1 are that N+1's, never also a duplicate's.
 - Rows that share a foreign-key value still load it once per row: an N+1, not a duplicate.
+- Test-client requests inside one scope are separate units of work.
 """
+
+import pytest
+from django.test import Client, override_settings
 
 from querysight.fixes import DUPLICATE
 from rtapp.models import Person, Post
@@ -90,3 +94,23 @@ def test_a_row_read_before_an_n_plus_one_over_it_is_only_the_n_plus_one(people, 
         for post in Post.objects.order_by("pk"):
             Person.objects.get(pk=post.author_id)
     assert [(f.kind, f.count, f.operation) for f in s.findings] == [("n_plus_one", 6, "get")]
+
+
+@pytest.mark.urls("integration_urls")
+@override_settings(MIDDLEWARE=[])
+def test_test_client_requests_in_one_scope_are_no_loop_without_the_middleware(people, watch):
+    """Scenario 22 without querysight's middleware: a test's scope sees the queries of its
+    test-client requests itself. Each request is its own unit (Django's `request_started`
+    is a barrier): two detail requests are no N+1 (`.get()` at one view line with two pks),
+    the same detail twice is no duplicate; a list view's N+1 is still one."""
+    client = Client()
+    posts = list(Post.objects.order_by("pk")[:2])
+    with watch() as s:
+        for post in posts:
+            assert client.get(f"/posts/{post.pk}/").status_code == 200
+        assert client.get(f"/posts/{posts[0].pk}/").status_code == 200
+    assert s.findings == []
+    assert s.query_count == 6
+    with watch() as s:
+        client.get("/posts/")
+    assert summary(s.findings) == [("n_plus_one", "rtapp.Post.author", 6, '.select_related("author")')]

@@ -239,6 +239,34 @@ def test_an_internal_error_is_logged_once_and_turns_the_scope_off(people, monkey
     assert n_plus_ones(s) == [("rtapp.Post.author", 6)]  # later scopes watch again
 
 
+@pytest.mark.parametrize("mode", ["log", "raise"])
+def test_an_internal_error_of_the_native_record_path(people, monkeypatch, caplog, mode):
+    """A plain query is recorded by the native execute wrapper itself: its failure follows the
+    same policy (logged once and the scope off, or raised in raise mode)."""
+    from querysight import callsite
+
+    def broken_operation(api, values, orm):
+        raise RuntimeError("querysight bug")
+
+    callsite.walker().clear()  # the operation of each call is asked for again
+    monkeypatch.setattr(callsite, "plain_operation", broken_operation)
+    try:
+        if mode == "raise":
+            with pytest.raises(RuntimeError, match="querysight bug"):
+                with querysight.scope(mode="raise"):
+                    Post.objects.count()
+            return
+        with querysight.scope(mode="log") as s:
+            counts = [Post.objects.count(), Person.objects.count()]  # the application still works
+        assert counts == [6, 3]
+        assert s.disabled and s.findings == []
+        errors = [r for r in caplog.records if r.name == "querysight" and r.levelno == logging.ERROR]
+        assert len(errors) == 1 and errors[0].exc_info[0] is RuntimeError
+    finally:
+        monkeypatch.undo()
+        callsite.walker().clear()
+
+
 def test_an_internal_error_propagates_in_raise_mode(people, monkeypatch):
     break_the_record_path(monkeypatch)
     with pytest.raises(RuntimeError, match="querysight bug"):

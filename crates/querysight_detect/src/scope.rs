@@ -59,9 +59,10 @@ pub struct Scope {
     dropped_events: u64,
     eager: EagerPaths,
     failed: bool,
-    /// Writes (INSERT, UPDATE, DELETE...) seen so far: a SELECT repeated after a write may
-    /// read what the write changed, so it is no duplicate.
-    writes: u32,
+    /// Writes (INSERT, UPDATE, DELETE...) and barriers seen so far: a SELECT repeated after a
+    /// write may read what the write changed, and one repeated in the next unit of work (see
+    /// [`Scope::barrier`]) is that unit's, so neither is a duplicate.
+    epoch: u32,
 }
 
 impl Scope {
@@ -76,7 +77,7 @@ impl Scope {
             dropped_events: 0,
             eager: EagerPaths::default(),
             failed: false,
-            writes: 0,
+            epoch: 0,
         }
     }
 
@@ -86,11 +87,11 @@ impl Scope {
         let index = self.queries;
         self.queries += 1;
         self.total_duration_us = self.total_duration_us.saturating_add(event.duration_us);
-        let epoch = self.writes;
+        let epoch = self.epoch;
         let grouped = match event.kind {
             QueryKind::Select => true,
             QueryKind::Write => {
-                self.writes = self.writes.saturating_add(1);
+                self.epoch = self.epoch.saturating_add(1);
                 self.config.include_writes
             }
             QueryKind::Other => false,
@@ -194,6 +195,14 @@ impl Scope {
     /// ran.
     pub fn mark_failed(&mut self) {
         self.failed = true;
+    }
+
+    /// A unit of work ended and another starts inside this scope (a test-client request
+    /// within a test's scope): a query repeated across the boundary is no duplicate. Call
+    /// sites of the next unit are told apart by the caller (the group key), so no N+1 spans
+    /// two units either.
+    pub fn barrier(&mut self) {
+        self.epoch = self.epoch.saturating_add(1);
     }
 
     /// Ends the scope and computes its findings.

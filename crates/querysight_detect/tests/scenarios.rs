@@ -1081,3 +1081,19 @@ fn a_loop_reading_and_writing_one_row_is_neither() {
     assert!(report.duplicates.is_empty(), "{report:?}");
     assert!(report.n_plus_one.is_empty(), "{report:?}");
 }
+
+#[test]
+fn a_query_repeated_across_a_barrier_is_no_duplicate() {
+    // Two test-client requests in one test's scope, each loading the same row once.
+    let mut scope = querysight_detect::Scope::new(DetectConfig::default());
+    scope.record(&q(POST_BY_ID, 1, LOOP_BODY));
+    scope.barrier();
+    scope.record(&q(POST_BY_ID, 1, LOOP_BODY));
+    assert_nothing(&scope.finish());
+    // Within one unit of work it is one.
+    let mut scope = querysight_detect::Scope::new(DetectConfig::default());
+    scope.barrier();
+    scope.record(&q(POST_BY_ID, 1, LOOP_BODY));
+    scope.record(&q(POST_BY_ID, 1, LOOP_BODY));
+    assert_eq!(scope.finish().duplicates.len(), 1);
+}

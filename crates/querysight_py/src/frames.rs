@@ -39,7 +39,7 @@ type Located<'py> = (
 
 /// Frames above the application frame that make up its calling context (see
 /// [`Walk::context`]).
-const CONTEXT_FRAMES: usize = 10;
+const CONTEXT_FRAMES: usize = 12;
 
 /// Code objects remembered at most; past it the cache starts over.
 const MAX_CODES: usize = 100_000;
@@ -93,10 +93,11 @@ pub(crate) struct Walk {
     pub(crate) values: Option<Py<PyString>>,
     pub(crate) orm: bool,
     /// The calling context of the application frame: a hash of the code object and
-    /// instruction offset (the call being made) of each of the [`CONTEXT_FRAMES`] frames above it (a run of identical ones, recursion,
-    /// counts once); 0 without an application frame. A line run once per row of a loop has
-    /// one context; the same helper line reached from two lines of its caller has two, so
-    /// two separate calls are never taken for a loop.
+    /// instruction offset (the call being made) of each application frame among the
+    /// [`CONTEXT_FRAMES`] frames above it, up to a boundary (a run of identical ones,
+    /// recursion, counts once); 0 without an application frame. A line run once per row of a
+    /// loop has one context; the same helper line reached from two lines of its caller has
+    /// two, so two separate calls are never taken for a loop.
     pub(crate) context: u64,
 }
 
@@ -217,7 +218,7 @@ impl CallSites {
                     line: i64::from(current.line_number()),
                     path: text,
                 });
-                walk.context = context(current.outer());
+                walk.context = self.context(py, current.outer())?;
                 return Ok(walk);
             }
             if bits & BOUNDARY != 0 {
@@ -233,6 +234,49 @@ impl CallSites {
             frame = current.outer();
         }
         Ok(walk)
+    }
+
+    /// The calling context from `frame` (the caller of the application frame) outwards: see
+    /// [`Walk::context`]. The application frames among the next [`CONTEXT_FRAMES`] frames, by
+    /// code object address (the frames on the stack keep theirs alive) and the instruction
+    /// each is at; library frames between them are passed over (where a library is inside
+    /// its own code says nothing of the application's calls). It ends at a boundary (a
+    /// thread hop from async code, querysight's middleware): what lies beyond is not the
+    /// application's calling code.
+    fn context(&self, py: Python<'_>, mut frame: Option<Bound<'_, PyFrame>>) -> PyResult<u64> {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut previous = (0_usize, 0_i64);
+        let mut taken = 0;
+        while let Some(current) = frame {
+            if taken == CONTEXT_FRAMES {
+                break;
+            }
+            taken += 1;
+            let code = current.code().into_any();
+            let bits = self.info(py, &code)?.0;
+            if bits & BOUNDARY != 0 {
+                break;
+            }
+            if bits & APP != 0 {
+                // The instruction offset, not the line: a line number is found by scanning
+                // the code's line table, which costs more than the rest of this loop in a
+                // long function.
+                let lasti = current
+                    .getattr(pyo3::intern!(py, "f_lasti"))
+                    .and_then(|v| v.extract::<i64>())
+                    .unwrap_or(-1);
+                let entry = (code.as_ptr() as usize, lasti);
+                if entry != previous {
+                    for word in [entry.0 as u64, entry.1 as u64] {
+                        hash = (hash ^ word).wrapping_mul(0x0000_0100_0000_01b3);
+                        hash ^= hash >> 29;
+                    }
+                    previous = entry;
+                }
+            }
+            frame = current.outer();
+        }
+        Ok(hash | 1)
     }
 
     /// `(bits, text, generation)` of `code`, from the cache or the classifier; the cache
@@ -276,7 +320,7 @@ impl CallSites {
     /// a values iterable (text: `values` or `values_list`), 16 where a thread hop from async
     /// code starts (the walk stops: no application frame), 0 for any other library frame.
     /// `operation(api, values, orm) -> str`: what a query that is not a relation load ran
-    /// (see `Scope.record_plain`).
+    /// (see `Scope::record_walked`).
     #[new]
     fn new(classify: Py<PyAny>, operation: Py<PyAny>) -> Self {
         CallSites {
@@ -325,35 +369,4 @@ impl CallSites {
     fn __len__(&self) -> usize {
         self.cache.lock().map(|c| c.codes.len()).unwrap_or(0)
     }
-}
-
-/// The calling context from `frame` (the caller of the application frame) outwards: see
-/// [`Walk::context`]. Code objects by address (the frames on the stack keep theirs alive),
-/// with the instruction each frame is at.
-fn context(mut frame: Option<Bound<'_, PyFrame>>) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut previous = (0_usize, 0_i64);
-    let mut taken = 0;
-    while let Some(current) = frame {
-        if taken == CONTEXT_FRAMES {
-            break;
-        }
-        // The instruction offset, not the line: a line number is found by scanning the
-        // code's line table, which costs more than the rest of this loop in a long function.
-        let lasti = current
-            .getattr(pyo3::intern!(current.py(), "f_lasti"))
-            .and_then(|v| v.extract::<i64>())
-            .unwrap_or(-1);
-        let entry = (current.code().as_ptr() as usize, lasti);
-        if entry != previous {
-            for word in [entry.0 as u64, entry.1 as u64] {
-                hash = (hash ^ word).wrapping_mul(0x0000_0100_0000_01b3);
-                hash ^= hash >> 29;
-            }
-            previous = entry;
-            taken += 1;
-        }
-        frame = current.outer();
-    }
-    hash | 1
 }

@@ -59,6 +59,9 @@ struct State {
     /// fingerprint -> (canonical text, first raw SQL).
     examples: FxHashMap<u64, (String, String)>,
     queries: u64,
+    /// Barriers so far (`Scope.barrier`): mixed into every group key, so no group spans two
+    /// units of work.
+    barriers: u64,
     /// Queries per database alias (`record`, `count`, and nested scopes' `add_counts`).
     by_alias: Vec<(String, u64)>,
     /// The shapes of the finished detector (`shapes()` still answers after `finish()`).
@@ -181,6 +184,7 @@ impl Scope {
                 relations: Interner::default(),
                 examples: FxHashMap::default(),
                 queries: 0,
+                barriers: 0,
                 by_alias: Vec::new(),
                 final_shapes: Vec::new(),
                 plain_sites: FxHashMap::default(),
@@ -220,6 +224,25 @@ impl Scope {
         let relation = relation.map(|r| state.relations.intern(r));
         state.record(sql, dialect, alias, params, site, relation, duration_us);
         Ok(())
+    }
+
+    /// A unit of work ended and another starts in this scope (a test-client request within a
+    /// test's scope): no N+1 or duplicate spans the boundary. Group keys of the next unit
+    /// differ: `record_walked` mixes the barrier count into the calling context, and Python
+    /// into the key it passes to `record` (see `barriers`).
+    fn barrier(&self) {
+        if let Ok(mut state) = self.state.lock() {
+            state.barriers += 1;
+            if let Some(detector) = state.detector.as_mut() {
+                detector.barrier();
+            }
+        }
+    }
+
+    /// Barriers so far.
+    #[getter]
+    fn barriers(&self) -> u64 {
+        self.state.lock().map(|s| s.barriers).unwrap_or(0)
     }
 
     /// Counts a query on `alias` that is not the application's to detect (a framework cache
@@ -376,6 +399,7 @@ impl Scope {
         let Ok(mut state) = self.state.lock() else {
             return Ok(());
         };
+        let context = walk.context ^ state.barriers.wrapping_mul(0x9e37_79b9_7f4a_7c15);
         let op = || {
             op.clone()
                 .unwrap_or_else(|| walker.operation_name(op_index))
@@ -387,16 +411,12 @@ impl Scope {
                 let key = app
                     .code
                     .filter(|_| op_index != u32::MAX)
-                    .map(|code| (code, app.line, op_index, walk.context));
+                    .map(|code| (code, app.line, op_index, context));
                 match key.and_then(|k| state.plain_sites.get(&k).copied()) {
                     Some(site) => site,
                     None => {
-                        let text = format!(
-                            "{} [{}]{CONTEXT_MARK}{:x}",
-                            app.site(py),
-                            op(),
-                            walk.context
-                        );
+                        let text =
+                            format!("{} [{}]{CONTEXT_MARK}{:x}", app.site(py), op(), context);
                         let site = state.sites.intern(&text);
                         if let Some(k) = key {
                             if state.plain_sites.len() < MAX_INTERNED {
