@@ -22,6 +22,7 @@ and ``item.stash``; Django is imported only when a test is actually watched.
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING, Any, Generator
 
 import pytest
@@ -172,8 +173,17 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, Any]:
         mode = "raise" if marker is not None else item.config.stash.get(_MODE, "raise")
         if mode == "raise":
             pytest.fail(_findings_message(findings), pytrace=False)
-        s.mode = mode
-        s.report(findings)
+        if mode == "warn":
+            # Attributed to the test, not to pytest's hook machinery.
+            from .scope import QuerysightWarning, format_findings
+
+            path, line, _ = item.location
+            warnings.warn_explicit(
+                format_findings(findings), QuerysightWarning, str(item.path), (line or 0) + 1
+            )
+        else:
+            s.mode = mode
+            s.report(findings)
     max_queries = options.get("max_queries")
     if max_queries is not None and watch.counter.total > max_queries:
         pytest.fail(

@@ -400,6 +400,8 @@ def test_the_mode_option_reports_instead_of_failing(child):
     assert outcomes(result) == {"test_unmarked_n_plus_one": "passed", "test_marked_n_plus_one": "failed"}, (
         result.stdout.str()
     )
-    result.stdout.fnmatch_lines(["*QuerysightWarning: N+1: `rtapp.Post.author` loaded 4 times*"])
+    result.stdout.fnmatch_lines(
+        ["*/test_modes.py:7: QuerysightWarning: N+1: `rtapp.Post.author` loaded 4 times at modes_app.py:5*"]
+    )
     result = child.runpytest_subprocess("--querysight", "--querysight-mode=sometimes")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
