@@ -39,17 +39,16 @@ class Scope:
         duration_us: int,
         relation: str | None = None,
         per_row: bool = False,
+        context: int = 0,
     ) -> None:
         """Records one executed query on database ``alias``; ``params`` as the driver got
         them (only their identity is kept: ``hash()``, else ``repr()``); ``per_row``: a
-        relation load of one row of a multi-row result (each execution its own parameter set)."""
+        relation load of one row of a multi-row result (each execution its own parameter set);
+        ``context``: the call site's calling context (``CallSites.locate``), kept apart in the
+        group key."""
 
     def barrier(self) -> None:
         """A unit of work ended and another starts in this scope: no N+1 or duplicate spans it."""
-
-    @property
-    def barriers(self) -> int:
-        """Barriers so far."""
 
     def count(self, alias: str) -> None:
         """Counts a query that is not grouped (a framework cache filling itself)."""

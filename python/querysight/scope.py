@@ -35,8 +35,9 @@ _MAX_SITES = 50_000
 
 _scope_ids = itertools.count(1)
 
-#: Separates a group key from its calling context (see ``callsite.locate``): the same line
-#: reached from two lines of its caller is two groups, never one loop.
+#: Separates a group key from its calling context, which the native scope appends (see
+#: ``callsite.locate``): the same line reached from two lines of its caller is two groups,
+#: never one loop; what a finding says of the group is kept under the key without it.
 _CONTEXT_MARK = "\x1f"
 
 _DIALECTS = {"postgresql": "postgres", "postgis": "postgres", "mysql": "mysql", "sqlite": "sqlite"}
@@ -229,7 +230,7 @@ class Scope:
                 if site == "<unknown>":  # no application frame below the hop
                     site = hop
             operation = relations.operation(relation, api, values, orm)
-            key = self._key(site, operation, template, field, relation, context)
+            key = self._key(site, operation, template, field, relation)
             label = relation.label if relation is not None else None
             per_row = (
                 relation is not None
@@ -238,7 +239,8 @@ class Scope:
                 and relation.origin.multi
             )
             self._native.record(
-                sql, params, _DIALECTS.get(vendor, "sqlite"), alias, key, duration_ns // 1000, label, per_row
+                sql, params, _DIALECTS.get(vendor, "sqlite"), alias, key, duration_ns // 1000, label, per_row,
+                context,
             )
             if self._capture_file is not None:
                 capture_file.write(
@@ -256,7 +258,7 @@ class Scope:
         except Exception:
             self._fail()
 
-    def _key(self, site: str, op: str, template: Any, field: str | None, relation: Any, context: int) -> str:
+    def _key(self, site: str, op: str, template: Any, field: str | None, relation: Any) -> str:
         """The group key of a query run from a template or a serializer field, or loading a
         relation, or of any query while a capture file is written (remembering what a finding
         needs to say about it); other queries are keyed by the native wrapper."""
@@ -267,10 +269,6 @@ class Scope:
             key += f" [serializer {field}]"
         if relation is not None:
             key += f" [relation {relation.key}]"
-        barriers = self._native.barriers
-        if barriers:  # a later unit of work (see `barrier`)
-            context ^= (barriers * 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF
-        key += f"{_CONTEXT_MARK}{context:x}"
         if key not in self._sites and len(self._sites) < _MAX_SITES:
             self._sites[key] = _CallSiteInfo(
                 site=site,
@@ -382,10 +380,10 @@ class Scope:
         detect_key = "duplicates" if kind == "duplicate" else "n_plus_one"
         if not self.settings.detects(detect_key):
             return None
-        key = group["call_site"]
+        key = group["call_site"].partition(_CONTEXT_MARK)[0]  # the native scope adds the context
         info = self._sites.get(key)
-        if info is None:  # recorded by the native wrapper: "path:line [operation]", context
-            site, _, rest = key.partition(_CONTEXT_MARK)[0].rpartition(" [")
+        if info is None:  # recorded by the native wrapper: "path:line [operation]"
+            site, _, rest = key.rpartition(" [")
             info = _CallSiteInfo(site or key, None, None, None, rest.rstrip("]") or "query")
         site = info.site
         relation = info.relation

@@ -45,8 +45,8 @@ impl Interner {
     }
 }
 
-/// Separates a group key's text from its calling context (`Walk::context`, in hex): the
-/// Python side cuts the key there (`querysight.scope`).
+/// Separates a group key's text from its calling context (in hex, see `State::site_key`):
+/// the Python side cuts the key there (`querysight.scope`).
 const CONTEXT_MARK: char = '\u{1f}';
 
 /// At most this many fingerprints keep their example SQL.
@@ -73,6 +73,20 @@ struct State {
 }
 
 impl State {
+    /// The calling context of a group key in this scope: the walk's, made distinct per unit
+    /// of work (see `Scope.barrier`).
+    fn context(&self, walk_context: u64) -> u64 {
+        walk_context ^ self.barriers.wrapping_mul(0x9e37_79b9_7f4a_7c15)
+    }
+
+    /// The id of group key `base` (`path:line [operation]...`) with calling context `context`
+    /// (already through [`State::context`]): the one place the key text is made; Python cuts
+    /// it at [`CONTEXT_MARK`].
+    fn site_key(&mut self, base: std::fmt::Arguments<'_>, context: u64) -> u32 {
+        self.sites
+            .intern(&format!("{base}{CONTEXT_MARK}{context:x}"))
+    }
+
     /// One query: counted on `alias`, normalized (cached), one event per statement.
     #[allow(clippy::too_many_arguments)]
     fn record(
@@ -196,10 +210,12 @@ impl Scope {
     /// driver got them (see `params_identity`: only their identity is kept); `duration_us` in
     /// microseconds; `call_site` groups the query (the application line and what ran there);
     /// `relation` is `app_label.Model.field` for a lazy relation load.
-    /// `per_row`: the query loads a relation of one row of a multi-row result, so each
-    /// execution counts as its own parameter set: rows sharing a foreign-key value (two books
-    /// by one author) are still one lazy load per row, an N+1, not a duplicate.
-    #[pyo3(signature = (sql, params, dialect, alias, call_site, duration_us, relation = None, per_row = false))]
+    /// `context`: the calling context of the call site (`CallSites.locate`; 0 for none), kept
+    /// apart in the group key. `per_row`: the query loads a relation of one row of a
+    /// multi-row result, so each execution counts as its own parameter set: rows sharing a
+    /// foreign-key value (two books by one author) are still one lazy load per row, an N+1,
+    /// not a duplicate.
+    #[pyo3(signature = (sql, params, dialect, alias, call_site, duration_us, relation = None, per_row = false, context = 0))]
     #[allow(clippy::too_many_arguments)]
     fn record(
         &self,
@@ -211,6 +227,7 @@ impl Scope {
         duration_us: u64,
         relation: Option<&str>,
         per_row: bool,
+        context: u64,
     ) -> PyResult<()> {
         let dialect = crate::dialect(dialect)?;
         let mut params = params_identity(params);
@@ -220,7 +237,8 @@ impl Scope {
         if per_row {
             params ^= (state.queries + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
         }
-        let site = state.sites.intern(call_site);
+        let context = state.context(context);
+        let site = state.site_key(format_args!("{call_site}"), context);
         let relation = relation.map(|r| state.relations.intern(r));
         state.record(sql, dialect, alias, params, site, relation, duration_us);
         Ok(())
@@ -228,8 +246,7 @@ impl Scope {
 
     /// A unit of work ended and another starts in this scope (a test-client request within a
     /// test's scope): no N+1 or duplicate spans the boundary. Group keys of the next unit
-    /// differ: `record_walked` mixes the barrier count into the calling context, and Python
-    /// into the key it passes to `record` (see `barriers`).
+    /// differ (the barrier count is mixed into their calling context, `State::context`).
     fn barrier(&self) {
         if let Ok(mut state) = self.state.lock() {
             state.barriers += 1;
@@ -237,12 +254,6 @@ impl Scope {
                 detector.barrier();
             }
         }
-    }
-
-    /// Barriers so far.
-    #[getter]
-    fn barriers(&self) -> u64 {
-        self.state.lock().map(|s| s.barriers).unwrap_or(0)
     }
 
     /// Counts a query on `alias` that is not the application's to detect (a framework cache
@@ -399,13 +410,13 @@ impl Scope {
         let Ok(mut state) = self.state.lock() else {
             return Ok(());
         };
-        let context = walk.context ^ state.barriers.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let context = state.context(walk.context);
         let op = || {
             op.clone()
                 .unwrap_or_else(|| walker.operation_name(op_index))
         };
         let site = match &walk.app {
-            None => state.sites.intern(&format!("<unknown> [{}]", op())),
+            None => state.site_key(format_args!("<unknown> [{}]", op()), context),
             Some(app) => {
                 // Keyed without building the text when the code object is known to the walker.
                 let key = app
@@ -415,9 +426,8 @@ impl Scope {
                 match key.and_then(|k| state.plain_sites.get(&k).copied()) {
                     Some(site) => site,
                     None => {
-                        let text =
-                            format!("{} [{}]{CONTEXT_MARK}{:x}", app.site(py), op(), context);
-                        let site = state.sites.intern(&text);
+                        let site =
+                            state.site_key(format_args!("{} [{}]", app.site(py), op()), context);
                         if let Some(k) = key {
                             if state.plain_sites.len() < MAX_INTERNED {
                                 state.plain_sites.insert(k, site);
