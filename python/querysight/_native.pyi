@@ -40,12 +40,14 @@ class Scope:
         relation: str | None = None,
         per_row: bool = False,
         context: int = 0,
+        entry: FrameType | None = None,
     ) -> None:
         """Records one executed query on database ``alias``; ``params`` as the driver got
         them (only their identity is kept: ``hash()``, else ``repr()``); ``per_row``: a
         relation load of one row of a multi-row result (each execution its own parameter set);
         ``context``: the call site's calling context (``CallSites.locate``), kept apart in the
-        group key."""
+        group key; ``entry``: the frame through which test code called the code under test
+        (``CallSites.locate``): a new one starts a new unit of work."""
 
     def barrier(self) -> None:
         """A unit of work ended and another starts in this scope: no N+1 or duplicate spans it."""
@@ -82,8 +84,10 @@ class CallSites:
         classify: Callable[[CodeType], tuple[int, str | None]],
         operation: Callable[[str | None, str | None, bool], str],
     ) -> CallSites: ...
-    def locate(self, frame: FrameType | None) -> tuple[str, str | None, str | None, bool, int]:
-        """``(call site, api, values, orm, context)`` from ``frame`` outwards."""
+    def locate(
+        self, frame: FrameType | None
+    ) -> tuple[str, str | None, str | None, bool, int, FrameType | None]:
+        """``(call site, api, values, orm, context, entry)`` from ``frame`` outwards."""
 
     def call_site(self, frame: FrameType | None) -> str:
         """``path:line`` of the first application frame from ``frame`` outwards."""

@@ -33,16 +33,21 @@ def _library_roots() -> tuple[str, ...]:
     return tuple(sorted(roots, key=len, reverse=True))
 
 
-_ROOTS = _library_roots()
+# Made on first use: importing this module does not import Django (the pytest plugin imports
+# it before Django is configured).
+_ROOTS: tuple[str, ...] | None = None
 _RELATIVE_TO = os.getcwd()
 _LIBRARY_FILES: dict[str, bool] = {}
 
 
 def _is_library(code: CodeType) -> bool:
     filename = code.co_filename
+    global _ROOTS
     cached = _LIBRARY_FILES.get(filename)
     if cached is not None:
         return cached
+    if _ROOTS is None:
+        _ROOTS = _library_roots()
     result = (
         filename.startswith("<")
         or "site-packages" in filename
@@ -81,6 +86,7 @@ ORM = 2  # the ORM built the SQL (else a raw cursor)
 VALUES = 4  # rows come back as dicts or tuples; ``VALUE_KINDS`` names them
 APP = 8  # an application frame: the call site
 BOUNDARY = 16  # where a thread hop from async code starts (asgiref): the walk stops there
+TEST = 32  # with APP: the test harness (a test module, conftest.py), see `set_test_files`
 VALUE_KINDS: dict[str, str] = {}
 classify: Callable[[CodeType], int] = lambda code: 0
 #: ``(api, values, orm) -> operation`` of a query that is not a relation load (installed by
@@ -88,11 +94,43 @@ classify: Callable[[CodeType], int] = lambda code: 0
 plain_operation: Callable[[str | None, str | None, bool], str] = lambda api, values, orm: "query"
 
 
+#: File-name patterns (``fnmatch``, on the base name) of the test harness: test modules and
+#: ``conftest.py``. The pytest plugin sets them from pytest's ``python_files``.
+_TEST_FILES: tuple[str, ...] = ("test_*.py", "*_test.py", "tests.py", "conftest.py")
+_TEST_CACHE: dict[str, bool] = {}
+
+
+def set_test_files(patterns: tuple[str, ...] | list[str]) -> None:
+    """Which files are the test harness (``fnmatch`` patterns of base names; ``conftest.py``
+    always is). Its frames mark where test code calls the code under test: each such call is
+    a unit of work of its own, so a test's loop over cases is no N+1 or duplicate of the code
+    it calls (see ``CallSites.locate``'s ``entry``)."""
+    global _TEST_FILES
+    _TEST_FILES = tuple(dict.fromkeys([*patterns, "conftest.py"]))
+    _TEST_CACHE.clear()
+    reset_caches()
+
+
+def is_test_file(path: str) -> bool:
+    """Whether ``path`` (a file name or a ``path:line`` call site's path) is a file of the
+    test harness (see :func:`set_test_files`)."""
+    cached = _TEST_CACHE.get(path)
+    if cached is None:
+        import fnmatch
+
+        name = os.path.basename(path)
+        cached = any(fnmatch.fnmatch(name, pattern) for pattern in _TEST_FILES)
+        if len(_TEST_CACHE) < 100_000:
+            _TEST_CACHE[path] = cached
+    return cached
+
+
 def _classify_code(code: CodeType) -> tuple[int, str | None]:
     """For the native walker, once per code object: its bits, with the display path of
     application code, the name of an entry point, or the kind of a values iterable."""
     if not _is_library(code):
-        return APP, display_path(code.co_filename)
+        bits = APP | TEST if is_test_file(code.co_filename) else APP
+        return bits, display_path(code.co_filename)
     bits = classify(code)
     if bits & API:
         return bits, code.co_name
@@ -120,13 +158,14 @@ def call_site(start: FrameType | None = None) -> str:
     return walker().call_site(start if start is not None else sys._getframe(2))
 
 
-def locate(start: FrameType | None = None) -> tuple[str, str | None, str | None, bool, int]:
-    """``(call site, api, values, orm, context)`` of the query being executed below ``start``
+def locate(start: FrameType | None = None) -> tuple[str, str | None, str | None, bool, int, FrameType | None]:
+    """``(call site, api, values, orm, context, entry)`` of the query being executed below ``start``
     (default: the caller's caller): the first application frame; the outermost entry point
     the application called (``count``, ``first``, ``__iter__``...); ``values``/``values_list``
     when rows are dicts or tuples; whether the ORM built the SQL (else a raw cursor); the
     application frame's calling context, a hash of the frames above it (0 without one: the
-    same line reached from two lines of its caller has two contexts). One walk
+    same line reached from two lines of its caller has two contexts); the frame through which
+    test code called the code under test (``None`` without a test frame close above). One walk
     of the stack in the native module, one look-up per frame by code-object address (each
     code object classified once, by :func:`_classify_code`)."""
     return walker().locate(start if start is not None else sys._getframe(2))

@@ -77,6 +77,11 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     config.stash[_ENABLED] = bool(config.getoption("querysight"))
     config.stash[_MODE] = str(config.getoption("querysight_mode") or "raise")
+    from . import callsite
+
+    # pytest's test modules are the harness whose calls into the code under test are units of
+    # work of their own (a loop over cases is no N+1 of the code it calls).
+    callsite.set_test_files(config.getini("python_files") or ["test_*.py", "*_test.py"])
 
 
 class QuerysightFixture:
@@ -168,7 +173,7 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, Any]:
         return result
     findings = s.findings
     if marker is None:
-        findings = [f for f in findings if not _in_test_code(f.call_site, item.config)]
+        findings = [f for f in findings if not _in_test_code(f.call_site)]
     if findings:
         mode = "raise" if marker is not None else item.config.stash.get(_MODE, "raise")
         if mode == "raise":
@@ -193,19 +198,15 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, Any]:
     return result
 
 
-def _in_test_code(call_site: str, config: pytest.Config) -> bool:
+def _in_test_code(call_site: str) -> bool:
     """Whether ``call_site`` (``path:line``) is in a test module (pytest's ``python_files``
     patterns, ``test_*.py`` and ``*_test.py`` by default) or a ``conftest.py``: the harness's
     own loops and re-reads (data making, expected values, loops over cases), not the code
     under test. ``--querysight`` reports only what the code under test ran; a marked test
     reports its own body's queries too."""
-    import fnmatch
-    import os
+    from .callsite import is_test_file
 
-    path = call_site.rpartition(":")[0] or call_site
-    name = os.path.basename(path)
-    patterns = config.getini("python_files") or ["test_*.py", "*_test.py"]
-    return name == "conftest.py" or any(fnmatch.fnmatch(name, pattern) for pattern in patterns)
+    return is_test_file(call_site.rpartition(":")[0] or call_site)
 
 
 class _watching:

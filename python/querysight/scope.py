@@ -223,7 +223,7 @@ class Scope:
             field = relations.current_serializer_field.get()
             relation = relations.current_relation.get()
             hop = relations.async_site.get()
-            site, api, values, orm, context = self._walker.locate(sys._getframe(1))
+            site, api, values, orm, context, entry = self._walker.locate(sys._getframe(1))
             if hop is not None:
                 # The walk ends at the thread hop: the awaiting line is the rest of the context.
                 context = hash((context, hop)) & 0xFFFFFFFFFFFFFFFF
@@ -240,7 +240,7 @@ class Scope:
             )
             self._native.record(
                 sql, params, _DIALECTS.get(vendor, "sqlite"), alias, key, duration_ns // 1000, label, per_row,
-                context,
+                context, entry,
             )
             if self._capture_file is not None:
                 capture_file.write(

@@ -7,12 +7,15 @@ wrong, each with its positive twin: a loop is still an N+1 and a real repeat sti
 - Executions in an N+1 are that N+1's, never also a duplicate's.
 - Rows that share a foreign-key value still load it once per row: an N+1, not a duplicate.
 - Test-client requests inside one scope are separate units of work.
+- So is each call the test makes into the code under test (``rtapp.services`` here): a loop
+  over cases in a test module is the test's, not the code's.
 """
 
 import pytest
 from django.test import Client, override_settings
 
 from querysight.fixes import DUPLICATE
+from rtapp import services
 from rtapp.models import Person, Post
 
 
@@ -114,3 +117,42 @@ def test_test_client_requests_in_one_scope_are_no_loop_without_the_middleware(pe
     with watch() as s:
         client.get("/posts/")
     assert summary(s.findings) == [("n_plus_one", "rtapp.Post.author", 6, '.select_related("author")')]
+
+
+def test_a_loop_in_the_test_over_calls_into_the_code_is_no_n_plus_one(people, watch):
+    with watch() as s:
+        for person in people:
+            assert services.person_name(person.pk) == person.name
+    assert s.findings == []
+
+
+def test_a_loop_inside_the_code_under_test_is_an_n_plus_one(people, watch):
+    with watch() as s:
+        services.person_names([person.pk for person in people])
+    ((kind, relation, count, _),) = summary(s.findings)
+    assert (kind, relation, count) == ("n_plus_one", None, 3)
+    assert s.findings[0].call_site.endswith(f"services.py:{services.person_name.__code__.co_firstlineno + 1}")
+
+
+def test_the_test_calling_the_code_twice_is_no_duplicate(people, watch):
+    with watch() as s:
+        assert services.count_people() == 3
+        assert services.count_people() == 3
+    assert s.findings == []
+
+
+def test_the_code_under_test_repeating_a_query_is_a_duplicate(people, watch):
+    with watch() as s:
+        services.count_people_twice()
+    ((kind, _, count, fix),) = summary(s.findings)
+    assert (kind, count, fix) == ("duplicate", 2, DUPLICATE)
+
+
+def test_rows_of_one_queryset_loaded_by_the_code_in_a_test_loop_are_an_n_plus_one(people, watch):
+    # The rows come from one queryset: one lazy load per row is its N+1 wherever the loop is.
+    with watch() as s:
+        for post in Post.objects.all():
+            services.author_name(post)
+    ((kind, relation, count, fix),) = summary(s.findings)
+    assert (kind, relation, count) == ("n_plus_one", "rtapp.Post.author", 6)
+    assert 'select_related("author")' in fix

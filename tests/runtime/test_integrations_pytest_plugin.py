@@ -405,3 +405,70 @@ def test_the_mode_option_reports_instead_of_failing(child):
     )
     result = child.runpytest_subprocess("--querysight", "--querysight-mode=sometimes")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
+
+
+def test_calls_from_test_modules_are_units_of_work(child):
+    """Each call a test makes into the code under test is a unit of work: a test's loop over
+    cases, or two assertions calling one function, is no N+1 or duplicate of that function.
+    Test modules are pytest's ``python_files`` (here a custom pattern)."""
+    child.makefile(".ini", pytest=INI + "python_files = check_*.py\n")
+    child.makepyfile(
+        check_cases="""
+        import pytest
+
+        import lookups
+        from rtapp.models import Post
+
+
+        def test_a_loop_over_cases(posts):
+            for post in posts:
+                assert lookups.title_of(post.pk) == post.title
+
+
+        def test_two_assertions_calling_one_function(posts):
+            assert lookups.count_posts() == 4
+            assert lookups.count_posts() == 4
+
+
+        def test_a_loop_inside_the_code(posts):
+            lookups.titles_of([post.pk for post in posts])
+
+
+        @pytest.mark.querysight
+        def test_marked_loop_over_rows_through_the_code(posts):
+            for post in Post.objects.all():
+                lookups.author_name(post)
+        """,
+        lookups="""
+        from rtapp.models import Post
+
+
+        def title_of(pk):
+            return Post.objects.get(pk=pk).title
+
+
+        def titles_of(pks):
+            return [title_of(pk) for pk in pks]
+
+
+        def count_posts():
+            return Post.objects.count()
+
+
+        def author_name(post):
+            return post.author.name
+        """,
+    )
+    result = child.runpytest_subprocess("-rA", "--querysight")
+    assert outcomes(result) == {
+        "test_a_loop_over_cases": "passed",
+        "test_two_assertions_calling_one_function": "passed",
+        "test_a_loop_inside_the_code": "failed",
+        "test_marked_loop_over_rows_through_the_code": "failed",
+    }, result.stdout.str()
+    result.stdout.fnmatch_lines(
+        ["*_ test_a_loop_inside_the_code _*", "*N+1: `.get()` ran once per row, 4 times at lookups.py:5*"]
+    )
+    result.stdout.fnmatch_lines(
+        ["*_ test_marked_loop_over_rows_through_the_code _*", "*N+1: `rtapp.Post.author` loaded 4 times at lookups.py:17*"]
+    )

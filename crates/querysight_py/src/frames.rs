@@ -27,14 +27,18 @@ const APP: u8 = 8;
 /// The start of a thread hop from async code (asgiref's `SyncToAsync.thread_handler`): the
 /// frames above it belong to the thread, not to the code that awaited; the walk stops.
 const BOUNDARY: u8 = 16;
+/// Application code of the test harness (a test module, a `conftest.py`): with [`APP`], it
+/// marks where the code under test was entered from (see [`Walk::entry`]).
+const TEST: u8 = 32;
 
-/// `(call site, api, values, orm, context)`: what `locate` returns.
+/// `(call site, api, values, orm, context, entry)`: what `locate` returns.
 type Located<'py> = (
     Bound<'py, PyString>,
     Option<Py<PyString>>,
     Option<Py<PyString>>,
     bool,
     u64,
+    Option<Py<PyAny>>,
 );
 
 /// Frames above the application frame that make up its calling context (see
@@ -99,6 +103,13 @@ pub(crate) struct Walk {
     /// loop has one context; the same helper line reached from two lines of its caller has
     /// two, so two separate calls are never taken for a loop.
     pub(crate) context: u64,
+    /// The frame through which test code entered the code under test: the outermost
+    /// application frame, at or above the call site, below the first test-harness frame
+    /// ([`TEST`]) among the context's frames; `None` when the call site is in test code or no
+    /// test frame is that close. A frame object lives as long as its call, so the same object
+    /// means the same call (see `Scope`'s activations): a test's loop over cases calls the
+    /// code under test anew each time, a loop inside that code does not.
+    pub(crate) entry: Option<Py<PyAny>>,
 }
 
 /// The application frame of a [`Walk`].
@@ -205,6 +216,7 @@ impl CallSites {
             values: None,
             orm: false,
             context: 0,
+            entry: None,
         };
         // PyFrame_GetCode / PyFrame_GetBack / PyFrame_GetLineNumber through PyO3's safe
         // wrappers: no attribute look-up per frame.
@@ -218,7 +230,7 @@ impl CallSites {
                     line: i64::from(current.line_number()),
                     path: text,
                 });
-                walk.context = self.context(py, current.outer())?;
+                (walk.context, walk.entry) = self.context(py, &current, bits)?;
                 return Ok(walk);
             }
             if bits & BOUNDARY != 0 {
@@ -236,17 +248,28 @@ impl CallSites {
         Ok(walk)
     }
 
-    /// The calling context from `frame` (the caller of the application frame) outwards: see
-    /// [`Walk::context`]. The application frames among the next [`CONTEXT_FRAMES`] frames, by
-    /// code object address (the frames on the stack keep theirs alive) and the instruction
-    /// each is at; library frames between them are passed over (where a library is inside
-    /// its own code says nothing of the application's calls). It ends at a boundary (a
-    /// thread hop from async code, querysight's middleware): what lies beyond is not the
-    /// application's calling code.
-    fn context(&self, py: Python<'_>, mut frame: Option<Bound<'_, PyFrame>>) -> PyResult<u64> {
+    /// The calling context of the application frame `app` (whose bits are `app_bits`), from
+    /// its caller outwards, and the entry frame: see [`Walk::context`] and [`Walk::entry`].
+    /// The application frames among the next [`CONTEXT_FRAMES`] frames, by code object
+    /// address (the frames on the stack keep theirs alive) and the instruction each is at;
+    /// library frames between them are passed over (where a library is inside its own code
+    /// says nothing of the application's calls). It ends at a boundary (a thread hop from
+    /// async code, querysight's middleware): what lies beyond is not the application's
+    /// calling code.
+    fn context(
+        &self,
+        py: Python<'_>,
+        app: &Bound<'_, PyFrame>,
+        app_bits: u8,
+    ) -> PyResult<(u64, Option<Py<PyAny>>)> {
         let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
         let mut previous = (0_usize, 0_i64);
         let mut taken = 0;
+        // The outermost application frame seen so far that is not test code; `None` once a
+        // test frame was found (or when the call site itself is test code).
+        let mut candidate = (app_bits & TEST == 0).then(|| app.clone());
+        let mut entry = None;
+        let mut frame = app.outer();
         while let Some(current) = frame {
             if taken == CONTEXT_FRAMES {
                 break;
@@ -258,6 +281,13 @@ impl CallSites {
                 break;
             }
             if bits & APP != 0 {
+                if bits & TEST != 0 {
+                    if let Some(found) = candidate.take() {
+                        entry = Some(found.into_any().unbind());
+                    }
+                } else if candidate.is_some() {
+                    candidate = Some(current.clone());
+                }
                 // The instruction offset, not the line: a line number is found by scanning
                 // the code's line table, which costs more than the rest of this loop in a
                 // long function.
@@ -276,7 +306,7 @@ impl CallSites {
             }
             frame = current.outer();
         }
-        Ok(hash | 1)
+        Ok((hash | 1, entry))
     }
 
     /// `(bits, text, generation)` of `code`, from the cache or the classifier; the cache
@@ -318,7 +348,8 @@ impl CallSites {
     /// `classify(code) -> (bits, text)`: bits 8 for application code (text: its display
     /// path), 1 for a `QuerySet` entry point (text: its name), 2 for the SQL compiler, 4 for
     /// a values iterable (text: `values` or `values_list`), 16 where a thread hop from async
-    /// code starts (the walk stops: no application frame), 0 for any other library frame.
+    /// code starts (the walk stops: no application frame), 8 + 32 for application code of the
+    /// test harness (see `Walk::entry`), 0 for any other library frame.
     /// `operation(api, values, orm) -> str`: what a query that is not a relation load ran
     /// (see `Scope::record_walked`).
     #[new]
@@ -331,15 +362,23 @@ impl CallSites {
         }
     }
 
-    /// Walks from `frame` outwards: `(call site, api, values, orm, context)`, where the call
-    /// site is `path:line` of the first application frame (`<unknown>` when there is none),
-    /// `api` the outermost `QuerySet` entry point below it, `values` the values kind, `orm`
-    /// whether the SQL compiler is on the stack, `context` the calling context of the
-    /// application frame (0 for none; see `Walk::context`).
+    /// Walks from `frame` outwards: `(call site, api, values, orm, context, entry)`, where
+    /// the call site is `path:line` of the first application frame (`<unknown>` when there is
+    /// none), `api` the outermost `QuerySet` entry point below it, `values` the values kind,
+    /// `orm` whether the SQL compiler is on the stack, `context` the calling context of the
+    /// application frame (0 for none; see `Walk::context`), `entry` the frame through which
+    /// test code called the code under test (`None` for none; see `Walk::entry`).
     fn locate<'py>(&self, py: Python<'py>, frame: Bound<'py, PyAny>) -> PyResult<Located<'py>> {
         let walk = self.walk(py, frame)?;
         let site = self.site_string(py, &walk);
-        Ok((site, walk.api, walk.values, walk.orm, walk.context))
+        Ok((
+            site,
+            walk.api,
+            walk.values,
+            walk.orm,
+            walk.context,
+            walk.entry,
+        ))
     }
 
     /// `path:line` of the first application frame from `frame` outwards, or `<unknown>`.

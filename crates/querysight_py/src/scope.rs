@@ -49,6 +49,10 @@ impl Interner {
 /// the Python side cuts the key there (`querysight.scope`).
 const CONTEXT_MARK: char = '\u{1f}';
 
+/// Mixes an activation count into a calling context (see `State::enter`); odd, and not the
+/// barriers' multiplier.
+const ACTIVATION_MIX: u64 = 0xc2b2_ae3d_27d4_eb4f;
+
 /// At most this many fingerprints keep their example SQL.
 const MAX_EXAMPLES: usize = 4096;
 
@@ -70,6 +74,11 @@ struct State {
     /// context) -> call-site id` of `record_walked`: the key text is built once per call site,
     /// operation and context, not once per query.
     plain_sites: FxHashMap<((u64, usize), i64, u32, u64), u32>,
+    /// The entry frame of the current activation (`CallSites`' `Walk::entry`): held, so its
+    /// address names no other frame while it is compared.
+    entry: Option<Py<PyAny>>,
+    /// Calls from test code into the code under test so far (see [`State::enter`]).
+    activations: u64,
 }
 
 impl State {
@@ -77,6 +86,34 @@ impl State {
     /// of work (see `Scope.barrier`).
     fn context(&self, walk_context: u64) -> u64 {
         walk_context ^ self.barriers.wrapping_mul(0x9e37_79b9_7f4a_7c15)
+    }
+
+    /// A query whose walk found `entry`, the frame through which test code called the code
+    /// under test: a frame other than the last one is a new call, a new activation. Each
+    /// activation is a unit of work of its own: a query repeated across two is no duplicate
+    /// (the detector's epoch moves on), and the returned value, mixed into the calling
+    /// context of the query's group key, keeps a test's loop over cases (`for case in cases:
+    /// service(case)`) from reading as an N+1 of `service`. 0 without an entry frame.
+    ///
+    /// Also returns the previous entry frame when it is replaced: the caller drops it after
+    /// releasing the state's lock (dropping the last reference to a frame can run finalizers,
+    /// which may run queries).
+    fn enter(&mut self, entry: Option<Py<PyAny>>) -> (u64, Option<Py<PyAny>>) {
+        let Some(frame) = entry else {
+            return (0, None);
+        };
+        if self
+            .entry
+            .as_ref()
+            .is_some_and(|held| held.as_ptr() == frame.as_ptr())
+        {
+            return (self.activations, Some(frame));
+        }
+        self.activations += 1;
+        if let Some(detector) = self.detector.as_mut() {
+            detector.barrier();
+        }
+        (self.activations, self.entry.replace(frame))
     }
 
     /// The id of group key `base` (`path:line [operation]...`) with calling context `context`
@@ -202,6 +239,8 @@ impl Scope {
                 by_alias: Vec::new(),
                 final_shapes: Vec::new(),
                 plain_sites: FxHashMap::default(),
+                entry: None,
+                activations: 0,
             }),
         }
     }
@@ -215,7 +254,11 @@ impl Scope {
     /// multi-row result, so each execution counts as its own parameter set: rows sharing a
     /// foreign-key value (two books by one author) are still one lazy load per row, an N+1,
     /// not a duplicate.
-    #[pyo3(signature = (sql, params, dialect, alias, call_site, duration_us, relation = None, per_row = false, context = 0))]
+    /// `entry`: the frame through which test code called the code under test
+    /// (`CallSites.locate`), which starts a new activation when it changes (see
+    /// `State::enter`); per-row relation loads keep one group across activations (the rows
+    /// came from one queryset, wherever the loop is).
+    #[pyo3(signature = (sql, params, dialect, alias, call_site, duration_us, relation = None, per_row = false, context = 0, entry = None))]
     #[allow(clippy::too_many_arguments)]
     fn record(
         &self,
@@ -228,19 +271,25 @@ impl Scope {
         relation: Option<&str>,
         per_row: bool,
         context: u64,
+        entry: Option<Py<PyAny>>,
     ) -> PyResult<()> {
         let dialect = crate::dialect(dialect)?;
         let mut params = params_identity(params);
         let Ok(mut state) = self.state.lock() else {
             return Ok(());
         };
+        let (activation, released) = state.enter(entry);
+        let mut context = state.context(context);
         if per_row {
             params ^= (state.queries + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        } else {
+            context ^= activation.wrapping_mul(ACTIVATION_MIX);
         }
-        let context = state.context(context);
         let site = state.site_key(format_args!("{call_site}"), context);
         let relation = relation.map(|r| state.relations.intern(r));
         state.record(sql, dialect, alias, params, site, relation, duration_us);
+        drop(state);
+        drop(released);
         Ok(())
     }
 
@@ -335,6 +384,13 @@ impl Scope {
     /// `relation` (or None), `count`, `distinct_params`, `total_duration_us`. A second call
     /// returns an empty list.
     fn finish<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyDict>>> {
+        // The entry frame is let go of first, outside the lock (see `State::enter`).
+        let held = self
+            .state
+            .lock()
+            .ok()
+            .and_then(|mut state| state.entry.take());
+        drop(held);
         let Ok(mut state) = self.state.lock() else {
             return Ok(Vec::new());
         };
@@ -410,7 +466,8 @@ impl Scope {
         let Ok(mut state) = self.state.lock() else {
             return Ok(());
         };
-        let context = state.context(walk.context);
+        let (activation, released) = state.enter(walk.entry);
+        let context = state.context(walk.context) ^ activation.wrapping_mul(ACTIVATION_MIX);
         let op = || {
             op.clone()
                 .unwrap_or_else(|| walker.operation_name(op_index))
@@ -439,6 +496,8 @@ impl Scope {
             }
         };
         state.record(sql, dialect, alias, params, site, None, duration_us);
+        drop(state);
+        drop(released);
         Ok(())
     }
 }
