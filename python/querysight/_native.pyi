@@ -41,13 +41,17 @@ class Scope:
         per_row: bool = False,
         context: int = 0,
         entry: FrameType | None = None,
+        callee: tuple[FrameType, FrameType | None, FrameType | None] | None = None,
     ) -> None:
         """Records one executed query on database ``alias``; ``params`` as the driver got
         them (only their identity is kept: ``hash()``, else ``repr()``); ``per_row``: a
         relation load of one row of a multi-row result (each execution its own parameter set);
         ``context``: the call site's calling context (``CallSites.locate``), kept apart in the
         group key; ``entry``: the frame through which test code called the code under test
-        (``CallSites.locate``): a new one starts a new unit of work."""
+        (``CallSites.locate``): a new one starts a new unit of work; ``callee``: the library
+        frame the call site called, with the two it called in turn (``CallSites.locate``), for
+        a plain query: an N+1 whose queries all came from one such call is a loop inside the
+        library."""
 
     def barrier(self) -> None:
         """A unit of work ended and another starts in this scope: no N+1 or duplicate spans it."""
@@ -86,8 +90,16 @@ class CallSites:
     ) -> CallSites: ...
     def locate(
         self, frame: FrameType | None
-    ) -> tuple[str, str | None, str | None, bool, int, FrameType | None]:
-        """``(call site, api, values, orm, context, entry)`` from ``frame`` outwards."""
+    ) -> tuple[
+        str,
+        str | None,
+        str | None,
+        bool,
+        int,
+        FrameType | None,
+        tuple[FrameType, FrameType | None, FrameType | None] | None,
+    ]:
+        """``(call site, api, values, orm, context, entry, callee)`` from ``frame`` outwards."""
 
     def call_site(self, frame: FrameType | None) -> str:
         """``path:line`` of the first application frame from ``frame`` outwards."""

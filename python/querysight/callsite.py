@@ -60,7 +60,48 @@ def _is_library(code: CodeType) -> bool:
     return result
 
 
+def library_function(codes: tuple[CodeType, ...]) -> str:
+    """``package.module.Qualified.name`` of the library function an application line called:
+    ``codes`` are the code objects of the frame it called and of the frames that one called
+    in turn; the first that is not a nested function (a decorator's wrapper, Django's
+    ``manager_method``) names it, else the first. The module comes from the file's path below
+    ``site-packages`` (or the standard library, or Django's own directory); the file's base
+    name stands in for a module it cannot name (code compiled from a string)."""
+    code = next((c for c in codes if "<locals>" not in getattr(c, "co_qualname", "")), codes[0])
+    return _function_name(code)
+
+
+def _function_name(code: CodeType) -> str:
+    global _ROOTS
+    if _ROOTS is None:
+        _ROOTS = _library_roots()
+    filename = code.co_filename
+    qualname = getattr(code, "co_qualname", code.co_name)
+    relative = None
+    for marker in ("site-packages", "dist-packages"):
+        head, found, tail = filename.rpartition(marker + os.sep)
+        if found:
+            relative = tail
+            break
+    if relative is None:
+        for root in _ROOTS:
+            if filename.startswith(root + os.sep):
+                # Django's own directory names the package: keep its name.
+                base = os.path.dirname(root) if os.path.basename(root) == "django" else root
+                relative = os.path.relpath(filename, base)
+                break
+    if relative is None or not relative.endswith(".py"):
+        stem = os.path.basename(filename).removesuffix(".py").strip("<>") or "?"
+        return f"{stem}.{qualname}"
+    module = relative[: -len(".py")].replace(os.sep, ".").removesuffix(".__init__")
+    return f"{module}.{qualname}"
+
+
 _DISPLAY: dict[str, str] = {}
+
+#: ``(callee, inner, inner)`` of :func:`locate`: the library frame an application frame called
+#: and the two frames that one called in turn.
+Callee = tuple[FrameType, "FrameType | None", "FrameType | None"]
 
 
 def display_path(filename: str) -> str:
@@ -158,14 +199,18 @@ def call_site(start: FrameType | None = None) -> str:
     return walker().call_site(start if start is not None else sys._getframe(2))
 
 
-def locate(start: FrameType | None = None) -> tuple[str, str | None, str | None, bool, int, FrameType | None]:
-    """``(call site, api, values, orm, context, entry)`` of the query being executed below ``start``
+def locate(
+    start: FrameType | None = None,
+) -> tuple[str, str | None, str | None, bool, int, FrameType | None, Callee | None]:
+    """``(call site, api, values, orm, context, entry, callee)`` of the query being executed below ``start``
     (default: the caller's caller): the first application frame; the outermost entry point
     the application called (``count``, ``first``, ``__iter__``...); ``values``/``values_list``
     when rows are dicts or tuples; whether the ORM built the SQL (else a raw cursor); the
     application frame's calling context, a hash of the frames above it (0 without one: the
     same line reached from two lines of its caller has two contexts); the frame through which
-    test code called the code under test (``None`` without a test frame close above). One walk
+    test code called the code under test (``None`` without a test frame close above); the
+    library frame the application frame called, with the two frames it called in turn
+    (``None`` without one). One walk
     of the stack in the native module, one look-up per frame by code-object address (each
     code object classified once, by :func:`_classify_code`)."""
     return walker().locate(start if start is not None else sys._getframe(2))

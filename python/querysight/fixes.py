@@ -43,7 +43,8 @@ _ONE_ROW = ("first", "last", "get", "earliest", "latest", "index", "in_bulk")
 WRITES = ("insert", "replace", "update", "delete")
 
 
-def _call(operation: str | None) -> str:
+def call_text(operation: str | None) -> str:
+    """How an operation reads in a message: ``.count()``, ``[i]``, ``.all()``."""
     if operation == "index":
         return "[i]"
     if operation in (None, "all", "query", "load"):
@@ -102,6 +103,13 @@ def fix_for(finding: "Finding", relation: "Relation | None" = None) -> str:
         return DUPLICATE
     if finding.kind == "unused_eager":
         return f'remove "{finding.path}" from .{finding.relation_kind}(...) (never read)'
+    if finding.inside is not None:
+        return (
+            f"the loop is inside {finding.inside}, which this line calls once: look for a bulk "
+            "form of the call (or one that takes the objects already loaded); if the cost is "
+            "acceptable, allow it with `# querysight: ignore[n_plus_one]` on this line or "
+            f'QUERYSIGHT["ALLOW_CALL_SITES"] = ["{finding.inside}"]'
+        )
     if finding.relation is None:
         if finding.operation in WRITES:
             return _write_fix(finding.operation, finding.sql)
@@ -123,7 +131,7 @@ def fix_for(finding: "Finding", relation: "Relation | None" = None) -> str:
         )
     fix = _many(finding, relation, path)
     if finding.prefetched:
-        fix = f'{_call(finding.operation)} throws the prefetched "{path}" away (one query per row): {fix}'
+        fix = f'{call_text(finding.operation)} throws the prefetched "{path}" away (one query per row): {fix}'
     return fix
 
 
@@ -181,13 +189,13 @@ def _per_row_query(operation: str | None) -> str:
         )
     if operation in _ONE_ROW:
         return (
-            f"{_call(operation)} runs once per row: fetch the rows for all the keys in one query "
+            f"{call_text(operation)} runs once per row: fetch the rows for all the keys in one query "
             "before the loop (filter(<key>__in=keys)) and pick one per key in Python, or "
             "annotate the loop's queryset with Subquery(...[:1])"
         )
     if operation in ("count", "exists", "aggregate"):
         return (
-            f"{_call(operation)} runs once per row: compute it for every row with the loop's "
+            f"{call_text(operation)} runs once per row: compute it for every row with the loop's "
             "queryset (annotate() with Count/Exists/Subquery and OuterRef)"
         )
     if operation == "raw":
@@ -248,7 +256,7 @@ def _many(finding: "Finding", relation: "Relation | None", path: str) -> str:
         arg = f", queryset={queryset}" if queryset else ""
         return (
             f'.prefetch_related(Prefetch("{path}"{arg}, to_attr="{to_attr}")) and take the row '
-            f"from `{to_attr}` in Python instead of {_call(op)} per row"
+            f"from `{to_attr}` in Python instead of {call_text(op)} per row"
         )
     if op in ("filter", "order_by"):
         if ordered:
@@ -256,11 +264,11 @@ def _many(finding: "Finding", relation: "Relation | None", path: str) -> str:
         to_attr = f"{accessor}_filtered" if op == "filter" else f"{accessor}_ordered"
         return (
             f'.prefetch_related(Prefetch("{path}", queryset={queryset}, to_attr="{to_attr}")) '
-            f"and read `{to_attr}` instead of {_call(op)} per row"
+            f"and read `{to_attr}` instead of {call_text(op)} per row"
         )
     if op in ("values", "values_list"):
         return (
             f'.prefetch_related("{path}") and read the fields from the prefetched rows instead '
-            f"of {_call(op)} per row"
+            f"of {call_text(op)} per row"
         )
     return f'.prefetch_related("{path}")'

@@ -75,7 +75,9 @@ class Finding:
     ``get``, ``first``, ``filter``, ``raw``...); ``prefetched`` when the relation had been
     prefetched and the call threw the prefetch away; ``fix`` is the code to add to that
     queryset, or advice. An ``unused_eager`` finding is reported at the queryset's line, with
-    ``path`` the ``select_related``/``prefetch_related`` lookup never read.
+    ``path`` the ``select_related``/``prefetch_related`` lookup never read. ``inside`` names the
+    library function (``taggit.managers._TaggableManager.add``) whose own loop ran every query
+    of an N+1, which ``call_site`` called once: the loop is the library's.
     """
 
     kind: str
@@ -95,6 +97,7 @@ class Finding:
     origin: str | None = None
     operation: str | None = None
     prefetched: bool = False
+    inside: str | None = None
 
     @property
     def code(self) -> str:
@@ -121,6 +124,12 @@ class Finding:
             what = f"an {self.operation.upper()} ran once per row,"
         if self.kind == "duplicate":
             head = f"duplicate query: ran {self.count} times with the same parameters at {where}"
+        elif self.inside:
+            call = f"`{fixes.call_text(self.operation)}`" if self.operation not in (None, "query") else "a query"
+            head = (
+                f"N+1 inside `{self.inside}`: {call} ran {self.count} times, once per item, "
+                f"in one call at {where} ({self.total_ms:.1f} ms)"
+            )
         else:
             head = f"N+1: {what} {self.count} times at {where} ({self.total_ms:.1f} ms)"
         fix = self.fix
@@ -223,7 +232,7 @@ class Scope:
             field = relations.current_serializer_field.get()
             relation = relations.current_relation.get()
             hop = relations.async_site.get()
-            site, api, values, orm, context, entry = self._walker.locate(sys._getframe(1))
+            site, api, values, orm, context, entry, callee = self._walker.locate(sys._getframe(1))
             if hop is not None:
                 # The walk ends at the thread hop: the awaiting line is the rest of the context.
                 context = hash((context, hop)) & 0xFFFFFFFFFFFFFFFF
@@ -241,6 +250,9 @@ class Scope:
             self._native.record(
                 sql, params, _DIALECTS.get(vendor, "sqlite"), alias, key, duration_ns // 1000, label, per_row,
                 context, entry,
+                # A loop inside a library only for plain queries: a relation load, a template
+                # line or a serializer field says where the loop is.
+                callee if relation is None and template is None and field is None else None,
             )
             if self._capture_file is not None:
                 capture_file.write(
@@ -397,7 +409,11 @@ class Scope:
             # No application frame ran it: Django's or a library's own queries (the admin
             # counting rows twice), which no line of the project can change.
             return None
-        if any(fnmatch.fnmatch(site, pattern) for pattern in self.settings.allow_call_sites):
+        inside = callsite.library_function(group["callee"]) if group.get("callee") is not None else None
+        if any(
+            fnmatch.fnmatch(site, pattern) or (inside is not None and fnmatch.fnmatch(inside, pattern))
+            for pattern in self.settings.allow_call_sites
+        ):
             return None
         if _ignored_inline(site, detect_key):
             return None
@@ -418,6 +434,7 @@ class Scope:
             origin=_origin_site(relation),
             operation=operation,
             prefetched=relation.prefetched if relation else False,
+            inside=inside,
         )
         finding.fix = fixes.fix_for(finding, relation)
         return finding

@@ -9,6 +9,8 @@ wrong, each with its positive twin: a loop is still an N+1 and a real repeat sti
 - Test-client requests inside one scope are separate units of work.
 - So is each call the test makes into the code under test (``rtapp.services`` here): a loop
   over cases in a test module is the test's, not the code's.
+- A loop inside a library that one line calls once (django-taggit's ``add("a", "b")``) is
+  reported as the library's, with that line as where it was called.
 """
 
 import pytest
@@ -156,3 +158,68 @@ def test_rows_of_one_queryset_loaded_by_the_code_in_a_test_loop_are_an_n_plus_on
     ((kind, relation, count, fix),) = summary(s.findings)
     assert (kind, relation, count) == ("n_plus_one", "rtapp.Post.author", 6)
     assert 'select_related("author")' in fix
+
+
+def test_a_loop_inside_a_library_called_once_is_named(people, watch, site, here):
+    from rest_framework import serializers
+
+    from rtapp.models import Hobby
+
+    class HobbyPicker(serializers.Serializer):
+        hobbies = serializers.PrimaryKeyRelatedField(many=True, queryset=Hobby.objects.all())
+
+    picker = HobbyPicker(data={"hobbies": [hobby.pk for hobby in Hobby.objects.all()]})
+    with watch() as s:
+        # DRF validates each primary key with its own `.get()`.
+        assert picker.is_valid(); line = here()
+    (finding,) = s.findings
+    assert (finding.kind, finding.count, finding.operation) == ("n_plus_one", 3, "get")
+    assert finding.inside == "rest_framework.serializers.BaseSerializer.is_valid"
+    assert finding.call_site == site(line)
+    assert finding.describe().startswith(
+        "N+1 inside `rest_framework.serializers.BaseSerializer.is_valid`: `.get()` ran 3 times, "
+        f"once per item, in one call at {site(line)}"
+    )
+    assert "the loop is inside rest_framework.serializers.BaseSerializer.is_valid" in finding.fix
+
+
+def test_a_loop_inside_django_forms_is_named(people, watch):
+    from django import forms
+
+    class Pair(forms.Form):
+        first = forms.ModelChoiceField(Person.objects.all())
+        second = forms.ModelChoiceField(Person.objects.all())
+
+    form = Pair(data={"first": people[0].pk, "second": people[1].pk})
+    with watch() as s:
+        assert form.is_valid()
+    ((kind, _, count, fix),) = summary(s.findings)
+    assert (kind, count) == ("n_plus_one", 2)
+    assert s.findings[0].inside == "django.forms.forms.BaseForm.is_valid"
+
+
+def test_a_library_call_per_item_is_the_callers_n_plus_one(people, watch):
+    from rtapp.models import Hobby
+
+    with watch() as s:
+        for hobby in list(Hobby.objects.all()):
+            Hobby.objects.get(pk=hobby.pk)
+    ((kind, _, count, _),) = summary(s.findings)
+    assert (kind, count) == ("n_plus_one", 3)
+    assert s.findings[0].inside is None
+    assert "the loop is inside" not in s.findings[0].fix
+
+
+def test_a_loop_inside_a_library_can_be_allowed_by_its_name(people, watch, settings):
+    from rest_framework import serializers
+
+    from rtapp.models import Hobby
+
+    class HobbyPicker(serializers.Serializer):
+        hobbies = serializers.PrimaryKeyRelatedField(many=True, queryset=Hobby.objects.all())
+
+    settings.QUERYSIGHT = {"ALLOW_CALL_SITES": ["rest_framework.serializers.*"]}
+    picker = HobbyPicker(data={"hobbies": [hobby.pk for hobby in Hobby.objects.all()]})
+    with watch() as s:
+        assert picker.is_valid()
+    assert s.findings == []

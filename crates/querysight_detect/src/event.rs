@@ -41,6 +41,10 @@ pub struct QueryEvent {
     /// The statement text was cut (log line limits, `...`): its fingerprint may merge different
     /// queries, so it never starts a finding by itself (`sql-fingerprint.md`, rule 15).
     pub truncated: bool,
+    /// Which call of the call site into library code ran the query (an id the caller gives
+    /// each such call; `0` means unknown, as in logs): when every execution of an N+1 came
+    /// from one call, the loop is inside the library ([`NPlusOne::one_call`]).
+    pub call: u64,
 }
 
 impl QueryEvent {
@@ -55,6 +59,7 @@ impl QueryEvent {
             origin: None,
             kind: QueryKind::Select,
             truncated: false,
+            call: 0,
         }
     }
 
@@ -90,6 +95,13 @@ impl QueryEvent {
     #[must_use]
     pub const fn with_truncated(mut self, truncated: bool) -> QueryEvent {
         self.truncated = truncated;
+        self
+    }
+
+    /// Sets [`QueryEvent::call`].
+    #[must_use]
+    pub const fn with_call(mut self, call: u64) -> QueryEvent {
+        self.call = call;
         self
     }
 }

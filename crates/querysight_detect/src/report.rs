@@ -55,6 +55,9 @@ pub struct NPlusOne {
     /// per-row queries ran anyway: the call throws the prefetch away (`.first()`,
     /// `.filter()`, `.count()` on a prefetched manager; `runtime-scenarios.md` #24).
     pub eager_defeated: bool,
+    /// Every execution came from one call of the call site into library code (one known
+    /// [`QueryEvent::call`]): the loop is inside the library, not at the call site.
+    pub one_call: bool,
 }
 
 /// The same statement with the same parameters run more than once.

@@ -40,6 +40,9 @@ struct Group {
     complete: u64,
     /// Summed duration (microseconds).
     duration_us: u64,
+    /// The first execution's [`QueryEvent::call`], and whether a later one came from another.
+    call: u64,
+    calls_vary: bool,
     params: ParamSet,
 }
 
@@ -121,12 +124,15 @@ impl Scope {
                     count: 0,
                     complete: 0,
                     duration_us: 0,
+                    call: event.call,
+                    calls_vary: false,
                     params: ParamSet::default(),
                 });
                 next
             }
         };
         let group = &mut self.groups[slot];
+        group.calls_vary |= group.call != event.call;
         group.count += 1;
         group.complete += u64::from(!event.truncated);
         group.duration_us = group.duration_us.saturating_add(event.duration_us);
@@ -281,6 +287,7 @@ impl Scope {
                     total_duration_us: g.duration_us,
                     first_index: g.first_index,
                     eager_defeated,
+                    one_call: g.call != 0 && !g.calls_vary,
                 })
             })
             .collect()

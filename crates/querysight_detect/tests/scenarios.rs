@@ -197,6 +197,7 @@ fn s01_forward_fk_in_a_loop_is_an_n_plus_one() {
             total_duration_us: 300,
             first_index: 1,
             eager_defeated: false,
+            one_call: false,
         }
     );
     assert!(report.duplicates.is_empty());
@@ -1096,4 +1097,24 @@ fn a_query_repeated_across_a_barrier_is_no_duplicate() {
     scope.record(&q(POST_BY_ID, 1, LOOP_BODY));
     scope.record(&q(POST_BY_ID, 1, LOOP_BODY));
     assert_eq!(scope.finish().duplicates.len(), 1);
+}
+
+#[test]
+fn an_n_plus_one_from_one_call_into_a_library_is_one_call() {
+    // `post.tags.add("a", "b", "c")`: the library's loop runs a query per item, all inside
+    // one call of the application line.
+    let inside: Vec<_> = (1..=3)
+        .map(|id| q(USER_BY_ID, id, LOOP_BODY).with_call(7))
+        .collect();
+    let report = run(&inside);
+    assert!(only_n_plus_one(&report).one_call);
+    // The application's loop: a new call into the library per item.
+    let outside: Vec<_> = (1..=3)
+        .map(|id| q(USER_BY_ID, id, LOOP_BODY).with_call(7 + id))
+        .collect();
+    let report = run(&outside);
+    assert!(!only_n_plus_one(&report).one_call);
+    // Unknown calls (logs): never one call.
+    let unknown: Vec<_> = (1..=3).map(|id| q(USER_BY_ID, id, LOOP_BODY)).collect();
+    assert!(!only_n_plus_one(&run(&unknown)).one_call);
 }

@@ -312,6 +312,7 @@ impl<'o> Tracker<'o> {
             origin: None,
             kind,
             truncated: ev.truncated,
+            call: 0, // a log line names no call into library code
         });
         s.queries += 1;
         s.total_us = s.total_us.saturating_add(ev.duration_us);

@@ -31,7 +31,8 @@ const BOUNDARY: u8 = 16;
 /// marks where the code under test was entered from (see [`Walk::entry`]).
 const TEST: u8 = 32;
 
-/// `(call site, api, values, orm, context, entry)`: what `locate` returns.
+/// `(call site, api, values, orm, context, entry, callee)`: what `locate` returns; `callee`
+/// is `(callee, inner, inner)` (see [`Walk::callee`], [`Walk::inner`]) or `None`.
 type Located<'py> = (
     Bound<'py, PyString>,
     Option<Py<PyString>>,
@@ -39,6 +40,7 @@ type Located<'py> = (
     bool,
     u64,
     Option<Py<PyAny>>,
+    Option<(Py<PyAny>, Option<Py<PyAny>>, Option<Py<PyAny>>)>,
 );
 
 /// Frames above the application frame that make up its calling context (see
@@ -110,6 +112,14 @@ pub(crate) struct Walk {
     /// means the same call (see `Scope`'s activations): a test's loop over cases calls the
     /// code under test anew each time, a loop inside that code does not.
     pub(crate) entry: Option<Py<PyAny>>,
+    /// The library frame the application frame called (the walk's last frame before it):
+    /// queries from one such frame object came from one call into library code, so a loop
+    /// among them is the library's (see `querysight_detect::NPlusOne::one_call`). `None`
+    /// without an application frame.
+    pub(crate) callee: Option<Py<PyAny>>,
+    /// The frames `callee` called, innermost last: `[callee's callee, the one after]` (when
+    /// the callee is a decorator's wrapper, they name the function it wraps).
+    pub(crate) inner: [Option<Py<PyAny>>; 2],
 }
 
 /// The application frame of a [`Walk`].
@@ -217,7 +227,12 @@ impl CallSites {
             orm: false,
             context: 0,
             entry: None,
+            callee: None,
+            inner: [None, None],
         };
+        // The last three frames visited, by step number modulo 3.
+        let mut below: [Option<Bound<'_, PyFrame>>; 3] = [None, None, None];
+        let mut step = 0_usize;
         // PyFrame_GetCode / PyFrame_GetBack / PyFrame_GetLineNumber through PyO3's safe
         // wrappers: no attribute look-up per frame.
         let mut frame = frame.cast_into::<PyFrame>().ok();
@@ -231,6 +246,13 @@ impl CallSites {
                     path: text,
                 });
                 (walk.context, walk.entry) = self.context(py, &current, bits)?;
+                let mut take = |back: usize| {
+                    below[(step + 3 - back) % 3]
+                        .take()
+                        .map(|frame| frame.into_any().unbind())
+                };
+                walk.callee = take(1);
+                walk.inner = [take(2), take(3)];
                 return Ok(walk);
             }
             if bits & BOUNDARY != 0 {
@@ -244,6 +266,8 @@ impl CallSites {
                 walk.values = text;
             }
             frame = current.outer();
+            below[step % 3] = Some(current);
+            step += 1;
         }
         Ok(walk)
     }
@@ -362,15 +386,17 @@ impl CallSites {
         }
     }
 
-    /// Walks from `frame` outwards: `(call site, api, values, orm, context, entry)`, where
+    /// Walks from `frame` outwards: `(call site, api, values, orm, context, entry, callee)`, where
     /// the call site is `path:line` of the first application frame (`<unknown>` when there is
     /// none), `api` the outermost `QuerySet` entry point below it, `values` the values kind,
     /// `orm` whether the SQL compiler is on the stack, `context` the calling context of the
     /// application frame (0 for none; see `Walk::context`), `entry` the frame through which
-    /// test code called the code under test (`None` for none; see `Walk::entry`).
+    /// test code called the code under test (`None` for none; see `Walk::entry`), `callee` the
+    /// library frame the application frame called (see `Walk::callee`).
     fn locate<'py>(&self, py: Python<'py>, frame: Bound<'py, PyAny>) -> PyResult<Located<'py>> {
-        let walk = self.walk(py, frame)?;
+        let mut walk = self.walk(py, frame)?;
         let site = self.site_string(py, &walk);
+        let [inner_0, inner_1] = std::mem::take(&mut walk.inner);
         Ok((
             site,
             walk.api,
@@ -378,6 +404,7 @@ impl CallSites {
             walk.orm,
             walk.context,
             walk.entry,
+            walk.callee.map(|callee| (callee, inner_0, inner_1)),
         ))
     }
 

@@ -5,7 +5,7 @@
 use std::sync::Mutex;
 
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
+use pyo3::types::{PyDict, PyList, PyTuple};
 use rustc_hash::FxHashMap;
 
 use querysight_detect::{DetectConfig, QueryEvent, QueryKind};
@@ -49,6 +49,44 @@ impl Interner {
 /// the Python side cuts the key there (`querysight.scope`).
 const CONTEXT_MARK: char = '\u{1f}';
 
+/// A frame held to be compared by identity with the next one: holding it keeps its address
+/// its own (a freed frame's memory is soon another frame's). Dropping the last reference to a
+/// frame can run finalizers, which may run queries and so re-enter the scope: a released
+/// frame is returned, to be dropped after the scope's lock is let go.
+#[derive(Default)]
+struct Held {
+    frame: Option<Py<PyAny>>,
+    /// Distinct frames seen so far (consecutive repeats of one count once).
+    count: u64,
+}
+
+impl Held {
+    /// `(count, changed, released)` after seeing `frame` (`(0, false, None)` for none):
+    /// `changed` when it is not the frame held, which it then replaces.
+    fn see(&mut self, frame: Option<Py<PyAny>>) -> (u64, bool, Option<Py<PyAny>>) {
+        let Some(frame) = frame else {
+            return (0, false, None);
+        };
+        if self
+            .frame
+            .as_ref()
+            .is_some_and(|held| held.as_ptr() == frame.as_ptr())
+        {
+            return (self.count, false, Some(frame));
+        }
+        self.count += 1;
+        (self.count, true, self.frame.replace(frame))
+    }
+
+    /// Lets go of the frame held (to be dropped outside the lock).
+    fn release(&mut self) -> Option<Py<PyAny>> {
+        self.frame.take()
+    }
+}
+
+/// `(callee, inner, inner)` frames of `CallSites.locate` (see `Walk::callee`, `Walk::inner`).
+type Callee = (Py<PyAny>, Option<Py<PyAny>>, Option<Py<PyAny>>);
+
 /// Mixes an activation count into a calling context (see `State::enter`); odd, and not the
 /// barriers' multiplier.
 const ACTIVATION_MIX: u64 = 0xc2b2_ae3d_27d4_eb4f;
@@ -74,11 +112,16 @@ struct State {
     /// context) -> call-site id` of `record_walked`: the key text is built once per call site,
     /// operation and context, not once per query.
     plain_sites: FxHashMap<((u64, usize), i64, u32, u64), u32>,
-    /// The entry frame of the current activation (`CallSites`' `Walk::entry`): held, so its
-    /// address names no other frame while it is compared.
-    entry: Option<Py<PyAny>>,
-    /// Calls from test code into the code under test so far (see [`State::enter`]).
-    activations: u64,
+    /// The entry frame of the current activation (`CallSites`' `Walk::entry`) and the number
+    /// of activations (see [`State::enter`]).
+    entry: Held,
+    /// The library frame the call site called for the last query (`Walk::callee`) and the
+    /// number of such calls (see [`State::record`]'s `call`).
+    callee: Held,
+    /// The code objects of the library function each call site called and of the two it
+    /// called in turn (by site id): a loop inside it is named in the finding (Python picks
+    /// the name, past decorators' wrappers).
+    callee_codes: FxHashMap<u32, Py<PyTuple>>,
 }
 
 impl State {
@@ -94,26 +137,42 @@ impl State {
     /// (the detector's epoch moves on), and the returned value, mixed into the calling
     /// context of the query's group key, keeps a test's loop over cases (`for case in cases:
     /// service(case)`) from reading as an N+1 of `service`. 0 without an entry frame.
-    ///
-    /// Also returns the previous entry frame when it is replaced: the caller drops it after
-    /// releasing the state's lock (dropping the last reference to a frame can run finalizers,
-    /// which may run queries).
+    /// The second value is for the caller to drop after releasing the lock (see [`Held`]).
     fn enter(&mut self, entry: Option<Py<PyAny>>) -> (u64, Option<Py<PyAny>>) {
-        let Some(frame) = entry else {
-            return (0, None);
-        };
-        if self
-            .entry
-            .as_ref()
-            .is_some_and(|held| held.as_ptr() == frame.as_ptr())
-        {
-            return (self.activations, Some(frame));
+        let (activation, changed, released) = self.entry.see(entry);
+        if changed {
+            if let Some(detector) = self.detector.as_mut() {
+                detector.barrier();
+            }
         }
-        self.activations += 1;
-        if let Some(detector) = self.detector.as_mut() {
-            detector.barrier();
+        (activation, released)
+    }
+
+    /// The id of the call into library code a query came from (`Walk::callee`; 0 for none),
+    /// remembering, for a new call site `site`, which library function it called. The second
+    /// value is for the caller to drop after releasing the lock (see [`Held`]).
+    /// `inner`: the frames the callee called in turn (`Walk::inner`), read only for a new
+    /// call site.
+    fn call(
+        &mut self,
+        py: Python<'_>,
+        site: u32,
+        callee: Option<Py<PyAny>>,
+        inner: &[Option<Py<PyAny>>],
+    ) -> (u64, Option<Py<PyAny>>) {
+        if let Some(frame) = &callee {
+            if !self.callee_codes.contains_key(&site) && self.callee_codes.len() < MAX_INTERNED {
+                let codes: Vec<Bound<'_, PyAny>> = std::iter::once(frame)
+                    .chain(inner.iter().flatten())
+                    .filter_map(|f| f.bind(py).getattr(pyo3::intern!(py, "f_code")).ok())
+                    .collect();
+                if let Ok(codes) = PyTuple::new(py, codes) {
+                    self.callee_codes.insert(site, codes.unbind());
+                }
+            }
         }
-        (self.activations, self.entry.replace(frame))
+        let (call, _, released) = self.callee.see(callee);
+        (call, released)
     }
 
     /// The id of group key `base` (`path:line [operation]...`) with calling context `context`
@@ -135,6 +194,7 @@ impl State {
         site: u32,
         relation: Option<u32>,
         duration_us: u64,
+        call: u64,
     ) {
         self.count(alias, 1);
         let statements = crate::sql_cache::normalize(sql, dialect);
@@ -154,7 +214,8 @@ impl State {
             )
             .with_duration_us(duration_us / count)
             .with_kind(kind)
-            .with_truncated(normalized.truncated);
+            .with_truncated(normalized.truncated)
+            .with_call(call);
             if let Some(r) = relation {
                 event = event.with_relation(r);
             }
@@ -239,8 +300,9 @@ impl Scope {
                 by_alias: Vec::new(),
                 final_shapes: Vec::new(),
                 plain_sites: FxHashMap::default(),
-                entry: None,
-                activations: 0,
+                entry: Held::default(),
+                callee: Held::default(),
+                callee_codes: FxHashMap::default(),
             }),
         }
     }
@@ -257,11 +319,15 @@ impl Scope {
     /// `entry`: the frame through which test code called the code under test
     /// (`CallSites.locate`), which starts a new activation when it changes (see
     /// `State::enter`); per-row relation loads keep one group across activations (the rows
-    /// came from one queryset, wherever the loop is).
-    #[pyo3(signature = (sql, params, dialect, alias, call_site, duration_us, relation = None, per_row = false, context = 0, entry = None))]
+    /// came from one queryset, wherever the loop is). `callee`: the library frame the call
+    /// site called (`CallSites.locate`), for a query that is no relation load nor from a
+    /// template or serializer field: an N+1 whose executions all came from one such call is
+    /// a loop inside the library (`callee` in its finding).
+    #[pyo3(signature = (sql, params, dialect, alias, call_site, duration_us, relation = None, per_row = false, context = 0, entry = None, callee = None))]
     #[allow(clippy::too_many_arguments)]
     fn record(
         &self,
+        py: Python<'_>,
         sql: &str,
         params: &Bound<'_, PyAny>,
         dialect: &str,
@@ -272,6 +338,7 @@ impl Scope {
         per_row: bool,
         context: u64,
         entry: Option<Py<PyAny>>,
+        callee: Option<Callee>,
     ) -> PyResult<()> {
         let dialect = crate::dialect(dialect)?;
         let mut params = params_identity(params);
@@ -287,9 +354,23 @@ impl Scope {
         }
         let site = state.site_key(format_args!("{call_site}"), context);
         let relation = relation.map(|r| state.relations.intern(r));
-        state.record(sql, dialect, alias, params, site, relation, duration_us);
+        let (callee, inner) = match callee {
+            Some((callee, first, second)) => (Some(callee), [first, second]),
+            None => (None, [None, None]),
+        };
+        let (call, released_callee) = state.call(py, site, callee, &inner);
+        state.record(
+            sql,
+            dialect,
+            alias,
+            params,
+            site,
+            relation,
+            duration_us,
+            call,
+        );
         drop(state);
-        drop(released);
+        drop((released, released_callee));
         Ok(())
     }
 
@@ -381,15 +462,16 @@ impl Scope {
 
     /// Ends the scope and returns its findings as dicts with keys `kind` (`n_plus_one` or
     /// `duplicate`), `statement` (N+1 only: `select` or `write`), `fingerprint`, `sql` (canonical), `example` (first raw SQL), `call_site`,
-    /// `relation` (or None), `count`, `distinct_params`, `total_duration_us`. A second call
-    /// returns an empty list.
+    /// `relation` (or None), `count`, `distinct_params`, `total_duration_us`, and for an N+1
+    /// `callee`: the code object of the library function the call site called once, whose
+    /// loop ran every execution (else None). A second call returns an empty list.
     fn finish<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyDict>>> {
-        // The entry frame is let go of first, outside the lock (see `State::enter`).
+        // The frames held are let go of first, outside the lock (see `Held`).
         let held = self
             .state
             .lock()
             .ok()
-            .and_then(|mut state| state.entry.take());
+            .map(|mut state| (state.entry.release(), state.callee.release()));
         drop(held);
         let Ok(mut state) = self.state.lock() else {
             return Ok(Vec::new());
@@ -411,6 +493,13 @@ impl Scope {
                 group.total_duration_us,
             )?;
             d.set_item("distinct_params", group.distinct_params)?;
+            // A loop inside the library the call site called once: its function's code.
+            let callee = group
+                .one_call
+                .then(|| state.callee_codes.get(&group.call_site))
+                .flatten()
+                .map(|code| code.clone_ref(py));
+            d.set_item("callee", callee)?;
             d.set_item(
                 "statement",
                 if group.kind == QueryKind::Write {
@@ -495,9 +584,10 @@ impl Scope {
                 }
             }
         };
-        state.record(sql, dialect, alias, params, site, None, duration_us);
+        let (call, released_callee) = state.call(py, site, walk.callee, &walk.inner);
+        state.record(sql, dialect, alias, params, site, None, duration_us, call);
         drop(state);
-        drop(released);
+        drop((released, released_callee));
         Ok(())
     }
 }
