@@ -77,7 +77,9 @@ class Finding:
     queryset, or advice. An ``unused_eager`` finding is reported at the queryset's line, with
     ``path`` the ``select_related``/``prefetch_related`` lookup never read. ``inside`` names the
     library function (``taggit.managers._TaggableManager.add``) whose own loop ran every query
-    of an N+1, which ``call_site`` called once: the loop is the library's.
+    of an N+1, which ``call_site`` called once: the loop is the library's. A duplicate's
+    ``call_site`` is where its first avoidable repeat ran, ``first_call_site`` where the query
+    first ran when that is another line.
     """
 
     kind: str
@@ -98,6 +100,7 @@ class Finding:
     operation: str | None = None
     prefetched: bool = False
     inside: str | None = None
+    first_call_site: str | None = None
 
     @property
     def code(self) -> str:
@@ -124,6 +127,8 @@ class Finding:
             what = f"an {self.operation.upper()} ran once per row,"
         if self.kind == "duplicate":
             head = f"duplicate query: ran {self.count} times with the same parameters at {where}"
+            if self.first_call_site:
+                head += f" (first at {self.first_call_site})"
         elif self.inside:
             call = f"`{fixes.call_text(self.operation)}`" if self.operation not in (None, "query") else "a query"
             head = (
@@ -392,7 +397,16 @@ class Scope:
         detect_key = "duplicates" if kind == "duplicate" else "n_plus_one"
         if not self.settings.detects(detect_key):
             return None
-        key = group["call_site"].partition(_CONTEXT_MARK)[0]  # the native scope adds the context
+        first_site = None
+        if kind == "duplicate":
+            # Reported where the avoidable repeat ran (where keeping the first result saves
+            # the query), with where it first ran.
+            first_key = group["call_site"].partition(_CONTEXT_MARK)[0]
+            first_info = self._sites.get(first_key)
+            first_site = first_info.site if first_info is not None else first_key.rpartition(" [")[0] or first_key
+            key = group.get("repeat_site", group["call_site"]).partition(_CONTEXT_MARK)[0]
+        else:
+            key = group["call_site"].partition(_CONTEXT_MARK)[0]  # the native scope adds the context
         info = self._sites.get(key)
         if info is None:  # recorded by the native wrapper: "path:line [operation]"
             site, _, rest = key.rpartition(" [")
@@ -435,6 +449,7 @@ class Scope:
             operation=operation,
             prefetched=relation.prefetched if relation else False,
             inside=inside,
+            first_call_site=first_site if first_site != site else None,
         )
         finding.fix = fixes.fix_for(finding, relation)
         return finding

@@ -430,6 +430,12 @@ def test_calls_from_test_modules_are_units_of_work(child):
             assert lookups.count_posts() == 4
 
 
+        def test_the_test_checks_what_the_code_counted(posts):
+            # A repeat in test code: reported at the test's line, which is left out.
+            lookups.count_posts()
+            assert Post.objects.count() == 4
+
+
         def test_a_loop_inside_the_code(posts):
             lookups.titles_of([post.pk for post in posts])
 
@@ -463,6 +469,7 @@ def test_calls_from_test_modules_are_units_of_work(child):
     assert outcomes(result) == {
         "test_a_loop_over_cases": "passed",
         "test_two_assertions_calling_one_function": "passed",
+        "test_the_test_checks_what_the_code_counted": "passed",
         "test_a_loop_inside_the_code": "failed",
         "test_marked_loop_over_rows_through_the_code": "failed",
     }, result.stdout.str()

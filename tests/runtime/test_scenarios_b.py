@@ -301,7 +301,9 @@ def test_29_identical_query_with_identical_parameters_twice_is_a_duplicate(peopl
         Post.objects.get(pk=post.pk)
         Post.objects.get(pk=post.pk)
     assert summary(s.findings) == [("duplicate", None, 2, DUPLICATE)]
-    assert s.findings[0].call_site == site(line)
+    # Reported where the avoidable repeat ran, with where the query first ran.
+    assert (s.findings[0].call_site, s.findings[0].first_call_site) == (site(line + 1), site(line))
+    assert f"at {site(line + 1)} (first at {site(line)})" in s.findings[0].describe()
 
 
 # -- 30 --------------------------------------------------------------------------------------
@@ -315,7 +317,7 @@ def test_30_filter_id_1_twice_and_id_2_once_is_one_shape_and_one_duplicate(peopl
         list(Post.objects.filter(id=one.pk))
         list(Post.objects.filter(id=two.pk))
     assert summary(s.findings) == [("duplicate", None, 2, DUPLICATE)]
-    assert s.findings[0].call_site == site(line)
+    assert (s.findings[0].call_site, s.findings[0].first_call_site) == (site(line + 1), site(line))
     (shape,) = s.shapes()
     assert (shape.count, shape.distinct_params, shape.call_sites) == (3, 2, 3)
     assert shape.sql.endswith("where rtapp_post.id = ? order by rtapp_post.id asc")

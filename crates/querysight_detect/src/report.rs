@@ -69,6 +69,10 @@ pub struct Duplicate {
     pub params_hash: u64,
     /// Call site of the first occurrence; 0 when unknown.
     pub call_site: u32,
+    /// Call site of the first avoidable repeat (a repeat with no write or barrier since the
+    /// previous execution): where keeping the first result saves the query. `call_site` when
+    /// the repeat ran there too.
+    pub repeat_site: u32,
     /// Executions, from any call site.
     pub count: u64,
     /// Summed duration of those executions (microseconds).

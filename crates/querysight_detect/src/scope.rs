@@ -304,6 +304,9 @@ impl Scope {
             /// first execution in an epoch an earlier group had run in.
             redundant: u64,
             last_epoch: u32,
+            /// The call site of the first avoidable repeat (in group order: approximate when
+            /// a group's own repeat and a later group's interleave).
+            repeat_site: Option<u32>,
         }
         let mut acc: FxHashMap<(u64, u64), Acc> = FxHashMap::default();
         for (slot, group) in self.groups.iter().enumerate() {
@@ -318,6 +321,7 @@ impl Scope {
                             fingerprint,
                             params_hash,
                             call_site: group.key.call_site,
+                            repeat_site: group.key.call_site,
                             count: 0,
                             total_duration_us: 0,
                             first_index: stat.first_index,
@@ -325,18 +329,23 @@ impl Scope {
                         complete: false,
                         redundant: 0,
                         last_epoch: stat.last_epoch,
+                        repeat_site: None,
                     }),
                     std::collections::hash_map::Entry::Occupied(slot) => {
                         let entry = slot.into_mut();
                         // Groups come in order of first execution.
                         if stat.first_epoch <= entry.last_epoch {
                             entry.redundant += 1;
+                            entry.repeat_site.get_or_insert(group.key.call_site);
                         }
                         entry.last_epoch = entry.last_epoch.max(stat.last_epoch);
                         entry
                     }
                 };
                 entry.redundant += u64::from(stat.redundant);
+                if stat.redundant > 0 {
+                    entry.repeat_site.get_or_insert(group.key.call_site);
+                }
                 let d = &mut entry.duplicate;
                 d.count += u64::from(stat.count);
                 d.total_duration_us = d.total_duration_us.saturating_add(stat.duration_us);
@@ -355,7 +364,10 @@ impl Scope {
                     && a.redundant + 1 >= threshold
                     && a.duplicate.total_duration_us >= self.config.min_total_duration_us
             })
-            .map(|a| a.duplicate)
+            .map(|a| Duplicate {
+                repeat_site: a.repeat_site.unwrap_or(a.duplicate.call_site),
+                ..a.duplicate
+            })
             .collect();
         out.sort_unstable_by_key(|d| d.first_index);
         out

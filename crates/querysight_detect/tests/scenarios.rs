@@ -634,6 +634,8 @@ fn s29_identical_query_twice_is_a_duplicate() {
             fingerprint: POST_BY_ID,
             params_hash: 7,
             call_site: LINE_A,
+            // The avoidable execution is the second, at LINE_B.
+            repeat_site: LINE_B,
             count: 2,
             total_duration_us: 200,
             first_index: 0,
@@ -1117,4 +1119,30 @@ fn an_n_plus_one_from_one_call_into_a_library_is_one_call() {
     // Unknown calls (logs): never one call.
     let unknown: Vec<_> = (1..=3).map(|id| q(USER_BY_ID, id, LOOP_BODY)).collect();
     assert!(!only_n_plus_one(&run(&unknown)).one_call);
+}
+
+#[test]
+fn a_duplicate_repeated_on_its_own_line_repeats_there() {
+    let report = run(&[q(POST_BY_ID, 7, LINE_A), q(POST_BY_ID, 7, LINE_A)]);
+    assert_eq!(
+        (
+            report.duplicates[0].call_site,
+            report.duplicates[0].repeat_site
+        ),
+        (LINE_A, LINE_A)
+    );
+    // A repeat across a write is not avoidable: the first avoidable one is at LINE_C.
+    let report = run(&[
+        q(POST_BY_ID, 7, LINE_A),
+        write(1),
+        q(POST_BY_ID, 7, LINE_B),
+        q(POST_BY_ID, 7, LINE_C),
+    ]);
+    assert_eq!(
+        (
+            report.duplicates[0].call_site,
+            report.duplicates[0].repeat_site
+        ),
+        (LINE_A, LINE_C)
+    );
 }

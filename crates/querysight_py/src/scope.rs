@@ -526,6 +526,10 @@ impl Scope {
             )?;
             d.set_item("distinct_params", 1)?;
             d.set_item("relation", Option::<&str>::None)?;
+            d.set_item(
+                "repeat_site",
+                state.sites.name(group.repeat_site).unwrap_or("<unknown>"),
+            )?;
             out.push(d);
         }
         Ok(out)
