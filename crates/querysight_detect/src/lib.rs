@@ -38,8 +38,9 @@
 //! # Duplicates
 //!
 //! The same `(fingerprint, params_hash)` at least [`DetectConfig::duplicate_threshold`] times
-//! (default 2), from any call site, is one [`Duplicate`], reported at the call site of its first
-//! occurrence (scenarios #29, #30). Executions in a reported N+1 group are that N+1's and
+//! (default 2), from any call site, is one [`Duplicate`], with the call site of its first
+//! occurrence and that of its first avoidable repeat, where keeping the first result saves
+//! the query (scenarios #29, #30). Executions in a reported N+1 group are that N+1's and
 //! never count toward a duplicate: the same loop reading the same row twice (two posts by one
 //! author), or a row read once outside the loop and again in it; fixing the N+1 removes
 //! them, so one finding per cause. Only avoidable repeats count: an execution that follows a
