@@ -154,13 +154,17 @@ def set_test_files(patterns: tuple[str, ...] | list[str]) -> None:
 
 def is_test_file(path: str) -> bool:
     """Whether ``path`` (a file name or a ``path:line`` call site's path) is a file of the
-    test harness (see :func:`set_test_files`)."""
+    test harness: its name matches a test-file pattern (see :func:`set_test_files`), or it
+    sits directly in a directory named ``tests`` or ``test`` (a test package's helpers,
+    factories and ``__init__.py``)."""
     cached = _TEST_CACHE.get(path)
     if cached is None:
         import fnmatch
 
         name = os.path.basename(path)
-        cached = any(fnmatch.fnmatch(name, pattern) for pattern in _TEST_FILES)
+        cached = os.path.basename(os.path.dirname(path)) in ("tests", "test") or any(
+            fnmatch.fnmatch(name, pattern) for pattern in _TEST_FILES
+        )
         if len(_TEST_CACHE) < 100_000:
             _TEST_CACHE[path] = cached
     return cached

@@ -479,3 +479,29 @@ def test_calls_from_test_modules_are_units_of_work(child):
     result.stdout.fnmatch_lines(
         ["*_ test_marked_loop_over_rows_through_the_code _*", "*N+1: `rtapp.Post.author` loaded 4 times at lookups.py:17*"]
     )
+
+
+def test_a_test_packages_helper_modules_are_test_code(child):
+    """Modules directly in a ``tests`` package (helpers, ``__init__.py``) are the harness, as
+    test modules are: their loops are no N+1 of the code under test."""
+    child.mkpydir("tests")
+    child.makepyfile(
+        **{
+            "tests/helpers": """
+            from rtapp.models import Post
+
+
+            def titles(pks):
+                return [Post.objects.get(pk=pk).title for pk in pks]
+            """,
+            "tests/test_with_helpers": """
+            from tests.helpers import titles
+
+
+            def test_a_helper_loop(posts):
+                assert len(titles([post.pk for post in posts])) == 4
+            """,
+        }
+    )
+    result = child.runpytest_subprocess("-rA", "--querysight")
+    assert outcomes(result) == {"test_a_helper_loop": "passed"}, result.stdout.str()
