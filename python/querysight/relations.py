@@ -846,6 +846,12 @@ def _patch_drf() -> None:
 
 # -- the operation ---------------------------------------------------------------------------
 
+#: Library functions whose loops are bounded by code, not by data (``fnmatch`` patterns of
+#: ``callsite.library_function`` names): a form validates each of its fields, so two
+#: ``ModelChoiceField``s of one model are two ``.get()`` calls inside ``BaseForm.is_valid``
+#: whatever the data. A formset's loop over its forms is data, and is reported.
+BOUNDED_LOOPS = ("django.forms.forms.BaseForm.*",)
+
 _ONE_ROW = frozenset({"first", "last", "get", "earliest", "latest", "in_bulk"})
 _API_NAMES = frozenset(
     {

@@ -424,6 +424,8 @@ class Scope:
             # counting rows twice), which no line of the project can change.
             return None
         inside = callsite.library_function(group["callee"]) if group.get("callee") is not None else None
+        if inside is not None and any(fnmatch.fnmatch(inside, pattern) for pattern in relations.BOUNDED_LOOPS):
+            return None  # a loop over a form's fields, not over data
         if any(
             fnmatch.fnmatch(site, pattern) or (inside is not None and fnmatch.fnmatch(inside, pattern))
             for pattern in self.settings.allow_call_sites
