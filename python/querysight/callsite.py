@@ -36,23 +36,29 @@ def _library_roots() -> tuple[str, ...]:
 # Made on first use: importing this module does not import Django (the pytest plugin imports
 # it before Django is configured).
 _ROOTS: tuple[str, ...] | None = None
+
+
+def _roots() -> tuple[str, ...]:
+    global _ROOTS
+    if _ROOTS is None:
+        _ROOTS = _library_roots()
+    return _ROOTS
+
+
 _RELATIVE_TO = os.getcwd()
 _LIBRARY_FILES: dict[str, bool] = {}
 
 
 def _is_library(code: CodeType) -> bool:
     filename = code.co_filename
-    global _ROOTS
     cached = _LIBRARY_FILES.get(filename)
     if cached is not None:
         return cached
-    if _ROOTS is None:
-        _ROOTS = _library_roots()
     result = (
         filename.startswith("<")
         or "site-packages" in filename
         or "dist-packages" in filename
-        or any(filename.startswith(root) for root in _ROOTS)
+        or any(filename.startswith(root) for root in _roots())
     )
     # Tests of querysight itself live outside the package directory: they count as application.
     if len(_LIBRARY_FILES) < 100_000:
@@ -72,9 +78,6 @@ def library_function(codes: tuple[CodeType, ...]) -> str:
 
 
 def _function_name(code: CodeType) -> str:
-    global _ROOTS
-    if _ROOTS is None:
-        _ROOTS = _library_roots()
     filename = code.co_filename
     qualname = getattr(code, "co_qualname", code.co_name)
     relative = None
@@ -84,7 +87,7 @@ def _function_name(code: CodeType) -> str:
             relative = tail
             break
     if relative is None:
-        for root in _ROOTS:
+        for root in _roots():
             if filename.startswith(root + os.sep):
                 # Django's own directory names the package: keep its name.
                 base = os.path.dirname(root) if os.path.basename(root) == "django" else root

@@ -401,16 +401,10 @@ class Scope:
         if kind == "duplicate":
             # Reported where the avoidable repeat ran (where keeping the first result saves
             # the query), with where it first ran.
-            first_key = group["call_site"].partition(_CONTEXT_MARK)[0]
-            first_info = self._sites.get(first_key)
-            first_site = first_info.site if first_info is not None else first_key.rpartition(" [")[0] or first_key
-            key = group.get("repeat_site", group["call_site"]).partition(_CONTEXT_MARK)[0]
+            first_site = self._site_info(group["call_site"]).site
+            info = self._site_info(group.get("repeat_site", group["call_site"]))
         else:
-            key = group["call_site"].partition(_CONTEXT_MARK)[0]  # the native scope adds the context
-        info = self._sites.get(key)
-        if info is None:  # recorded by the native wrapper: "path:line [operation]"
-            site, _, rest = key.rpartition(" [")
-            info = _CallSiteInfo(site or key, None, None, None, rest.rstrip("]") or "query")
+            info = self._site_info(group["call_site"])
         site = info.site
         relation = info.relation
         operation = info.operation
@@ -455,6 +449,17 @@ class Scope:
         )
         finding.fix = fixes.fix_for(finding, relation)
         return finding
+
+    def _site_info(self, group_key: str) -> _CallSiteInfo:
+        """What the scope knows of a native group key: the key without the calling context
+        the native scope appended, looked up in ``_sites``, else parsed (a query recorded by
+        the native wrapper: ``path:line [operation]``)."""
+        key = group_key.partition(_CONTEXT_MARK)[0]
+        info = self._sites.get(key)
+        if info is None:
+            site, _, rest = key.rpartition(" [")
+            info = _CallSiteInfo(site or key, None, None, None, rest.rstrip("]") or "query")
+        return info
 
     def _allowed(self, relation: relations.Relation) -> bool:
         allow = self.settings.allow_relations

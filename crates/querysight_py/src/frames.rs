@@ -31,8 +31,7 @@ const BOUNDARY: u8 = 16;
 /// marks where the code under test was entered from (see [`Walk::entry`]).
 const TEST: u8 = 32;
 
-/// `(call site, api, values, orm, context, entry, callee)`: what `locate` returns; `callee`
-/// is `(callee, inner, inner)` (see [`Walk::callee`], [`Walk::inner`]) or `None`.
+/// `(call site, api, values, orm, context, entry, callee)`: what `locate` returns.
 type Located<'py> = (
     Bound<'py, PyString>,
     Option<Py<PyString>>,
@@ -40,8 +39,13 @@ type Located<'py> = (
     bool,
     u64,
     Option<Py<PyAny>>,
-    Option<(Py<PyAny>, Option<Py<PyAny>>, Option<Py<PyAny>>)>,
+    Option<Callee>,
 );
+
+/// `(callee, inner, inner)`: the library frame the application frame called, then the frames
+/// it called in turn, innermost last (when the callee is a decorator's wrapper, they name the
+/// function it wraps). See [`Walk::callee`].
+pub(crate) type Callee = (Py<PyAny>, Option<Py<PyAny>>, Option<Py<PyAny>>);
 
 /// Frames above the application frame that make up its calling context (see
 /// [`Walk::context`]).
@@ -115,11 +119,8 @@ pub(crate) struct Walk {
     /// The library frame the application frame called (the walk's last frame before it):
     /// queries from one such frame object came from one call into library code, so a loop
     /// among them is the library's (see `querysight_detect::NPlusOne::one_call`). `None`
-    /// without an application frame.
-    pub(crate) callee: Option<Py<PyAny>>,
-    /// The frames `callee` called, innermost last: `[callee's callee, the one after]` (when
-    /// the callee is a decorator's wrapper, they name the function it wraps).
-    pub(crate) inner: [Option<Py<PyAny>>; 2],
+    /// without an application frame, or when the application frame is the first one.
+    pub(crate) callee: Option<Callee>,
 }
 
 /// The application frame of a [`Walk`].
@@ -228,7 +229,6 @@ impl CallSites {
             context: 0,
             entry: None,
             callee: None,
-            inner: [None, None],
         };
         // The last three frames visited, by step number modulo 3.
         let mut below: [Option<Bound<'_, PyFrame>>; 3] = [None, None, None];
@@ -251,8 +251,7 @@ impl CallSites {
                         .take()
                         .map(|frame| frame.into_any().unbind())
                 };
-                walk.callee = take(1);
-                walk.inner = [take(2), take(3)];
+                walk.callee = take(1).map(|callee| (callee, take(2), take(3)));
                 return Ok(walk);
             }
             if bits & BOUNDARY != 0 {
@@ -394,9 +393,8 @@ impl CallSites {
     /// test code called the code under test (`None` for none; see `Walk::entry`), `callee` the
     /// library frame the application frame called (see `Walk::callee`).
     fn locate<'py>(&self, py: Python<'py>, frame: Bound<'py, PyAny>) -> PyResult<Located<'py>> {
-        let mut walk = self.walk(py, frame)?;
+        let walk = self.walk(py, frame)?;
         let site = self.site_string(py, &walk);
-        let [inner_0, inner_1] = std::mem::take(&mut walk.inner);
         Ok((
             site,
             walk.api,
@@ -404,7 +402,7 @@ impl CallSites {
             walk.orm,
             walk.context,
             walk.entry,
-            walk.callee.map(|callee| (callee, inner_0, inner_1)),
+            walk.callee,
         ))
     }
 

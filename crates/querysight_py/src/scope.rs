@@ -10,7 +10,7 @@ use rustc_hash::FxHashMap;
 
 use querysight_detect::{DetectConfig, QueryEvent, QueryKind};
 
-use crate::frames::CallSites;
+use crate::frames::{CallSites, Callee};
 
 /// Strings seen in a scope, as small integers for the detector.
 #[derive(Default)]
@@ -84,9 +84,6 @@ impl Held {
     }
 }
 
-/// `(callee, inner, inner)` frames of `CallSites.locate` (see `Walk::callee`, `Walk::inner`).
-type Callee = (Py<PyAny>, Option<Py<PyAny>>, Option<Py<PyAny>>);
-
 /// Mixes an activation count into a calling context (see `State::enter`); odd, and not the
 /// barriers' multiplier.
 const ACTIVATION_MIX: u64 = 0xc2b2_ae3d_27d4_eb4f;
@@ -149,29 +146,29 @@ impl State {
     }
 
     /// The id of the call into library code a query came from (`Walk::callee`; 0 for none),
-    /// remembering, for a new call site `site`, which library function it called. The second
-    /// value is for the caller to drop after releasing the lock (see [`Held`]).
-    /// `inner`: the frames the callee called in turn (`Walk::inner`), read only for a new
-    /// call site.
+    /// remembering, for a new call site `site`, the code objects of the functions it called
+    /// (the inner frames are read only then). The second value is for the caller to drop
+    /// after releasing the lock (see [`Held`]).
     fn call(
         &mut self,
         py: Python<'_>,
         site: u32,
-        callee: Option<Py<PyAny>>,
-        inner: &[Option<Py<PyAny>>],
+        callee: Option<Callee>,
     ) -> (u64, Option<Py<PyAny>>) {
-        if let Some(frame) = &callee {
-            if !self.callee_codes.contains_key(&site) && self.callee_codes.len() < MAX_INTERNED {
-                let codes: Vec<Bound<'_, PyAny>> = std::iter::once(frame)
-                    .chain(inner.iter().flatten())
-                    .filter_map(|f| f.bind(py).getattr(pyo3::intern!(py, "f_code")).ok())
-                    .collect();
-                if let Ok(codes) = PyTuple::new(py, codes) {
-                    self.callee_codes.insert(site, codes.unbind());
-                }
+        let Some((frame, first, second)) = callee else {
+            return (0, None);
+        };
+        if !self.callee_codes.contains_key(&site) && self.callee_codes.len() < MAX_INTERNED {
+            let codes: Vec<Bound<'_, PyAny>> = [Some(&frame), first.as_ref(), second.as_ref()]
+                .into_iter()
+                .flatten()
+                .filter_map(|f| f.bind(py).getattr(pyo3::intern!(py, "f_code")).ok())
+                .collect();
+            if let Ok(codes) = PyTuple::new(py, codes) {
+                self.callee_codes.insert(site, codes.unbind());
             }
         }
-        let (call, _, released) = self.callee.see(callee);
+        let (call, _, released) = self.callee.see(Some(frame));
         (call, released)
     }
 
@@ -354,11 +351,7 @@ impl Scope {
         }
         let site = state.site_key(format_args!("{call_site}"), context);
         let relation = relation.map(|r| state.relations.intern(r));
-        let (callee, inner) = match callee {
-            Some((callee, first, second)) => (Some(callee), [first, second]),
-            None => (None, [None, None]),
-        };
-        let (call, released_callee) = state.call(py, site, callee, &inner);
+        let (call, released_callee) = state.call(py, site, callee);
         state.record(
             sql,
             dialect,
@@ -462,9 +455,11 @@ impl Scope {
 
     /// Ends the scope and returns its findings as dicts with keys `kind` (`n_plus_one` or
     /// `duplicate`), `statement` (N+1 only: `select` or `write`), `fingerprint`, `sql` (canonical), `example` (first raw SQL), `call_site`,
-    /// `relation` (or None), `count`, `distinct_params`, `total_duration_us`, and for an N+1
-    /// `callee`: the code object of the library function the call site called once, whose
-    /// loop ran every execution (else None). A second call returns an empty list.
+    /// `relation` (or None), `count`, `distinct_params`, `total_duration_us`; for an N+1
+    /// `callee`: the code objects of the library function the call site called once, whose
+    /// loop ran every execution, and of the two it called in turn (a tuple; else None); for a
+    /// duplicate `repeat_site`: the call site of its first avoidable repeat. A second call
+    /// returns an empty list.
     fn finish<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyDict>>> {
         // The frames held are let go of first, outside the lock (see `Held`).
         let held = self
@@ -588,7 +583,7 @@ impl Scope {
                 }
             }
         };
-        let (call, released_callee) = state.call(py, site, walk.callee, &walk.inner);
+        let (call, released_callee) = state.call(py, site, walk.callee);
         state.record(sql, dialect, alias, params, site, None, duration_us, call);
         drop(state);
         drop((released, released_callee));
