@@ -40,18 +40,19 @@ class Scope:
         relation: str | None = None,
         per_row: bool = False,
         context: int = 0,
-        entry: FrameType | None = None,
-        callee: tuple[FrameType, FrameType | None, FrameType | None] | None = None,
+        entry: object | None = None,
+        callee: tuple[object, CodeType, CodeType | None, CodeType | None] | None = None,
     ) -> None:
         """Records one executed query on database ``alias``; ``params`` as the driver got
         them (only their identity is kept: ``hash()``, else ``repr()``); ``per_row``: a
         relation load of one row of a multi-row result (each execution its own parameter set);
         ``context``: the call site's calling context (``CallSites.locate``), kept apart in the
-        group key; ``entry``: the frame through which test code called the code under test
-        (``CallSites.locate``): a new one starts a new unit of work; ``callee``: the library
-        frame the call site called, with the two it called in turn (``CallSites.locate``), for
-        a plain query: an N+1 whose queries all came from one such call is a loop inside the
-        library."""
+        group key; ``entry``: the call through which test code called the code under test
+        (``CallSites.locate``; an object that is that call's alone while held): a new one
+        starts a new unit of work; ``callee``: the call of the library function the call site
+        called, with its code object and those of the two functions it called in turn
+        (``CallSites.locate``), for a plain query: an N+1 whose queries all came from one such
+        call is a loop inside the library."""
 
     def barrier(self) -> None:
         """A unit of work ended and another starts in this scope: no N+1 or duplicate spans it."""
@@ -87,7 +88,15 @@ class CallSites:
         cls,
         classify: Callable[[CodeType], tuple[int, str | None]],
         operation: Callable[[str | None, str | None, bool], str],
-    ) -> CallSites: ...
+        in_place: bool = True,
+    ) -> CallSites:
+        """``in_place``: read the interpreter's frames in place where the running interpreter
+        allows it (CPython 3.11, its frame layout checked first); false keeps the public
+        frame API."""
+
+    @property
+    def in_place(self) -> bool:
+        """Whether frames are read in place rather than through the public frame API."""
     def locate(
         self, frame: FrameType | None
     ) -> tuple[
@@ -96,8 +105,8 @@ class CallSites:
         str | None,
         bool,
         int,
-        FrameType | None,
-        tuple[FrameType, FrameType | None, FrameType | None] | None,
+        object | None,
+        tuple[object, CodeType, CodeType | None, CodeType | None] | None,
     ]:
         """``(call site, api, values, orm, context, entry, callee)`` from ``frame`` outwards."""
 

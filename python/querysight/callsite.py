@@ -102,9 +102,10 @@ def _function_name(code: CodeType) -> str:
 
 _DISPLAY: dict[str, str] = {}
 
-#: ``(callee, inner, inner)`` of :func:`locate`: the library frame an application frame called
-#: and the two frames that one called in turn.
-Callee = tuple[FrameType, "FrameType | None", "FrameType | None"]
+#: ``(call, code, inner code, inner code)`` of :func:`locate`: the call of the library function
+#: an application frame called (an object that is that call's alone while held), its code
+#: object, and the code objects of the two functions it called in turn.
+Callee = tuple[object, CodeType, "CodeType | None", "CodeType | None"]
 
 
 def display_path(filename: str) -> str:
@@ -208,18 +209,20 @@ def call_site(start: FrameType | None = None) -> str:
 
 def locate(
     start: FrameType | None = None,
-) -> tuple[str, str | None, str | None, bool, int, FrameType | None, Callee | None]:
+) -> tuple[str, str | None, str | None, bool, int, object | None, Callee | None]:
     """``(call site, api, values, orm, context, entry, callee)`` of the query being executed below ``start``
     (default: the caller's caller): the first application frame; the outermost entry point
     the application called (``count``, ``first``, ``__iter__``...); ``values``/``values_list``
     when rows are dicts or tuples; whether the ORM built the SQL (else a raw cursor); the
     application frame's calling context, a hash of the frames above it (0 without one: the
-    same line reached from two lines of its caller has two contexts); the frame through which
-    test code called the code under test (``None`` without a test frame close above); the
-    library frame the application frame called, with the two frames it called in turn
-    (``None`` without one). One walk
-    of the stack in the native module, one look-up per frame by code-object address (each
-    code object classified once, by :func:`_classify_code`)."""
+    same line reached from two lines of its caller has two contexts); the call through which
+    test code called the code under test (an object that is that call's alone while held;
+    ``None`` without a test frame close above); the call of the library function the
+    application frame called, with the code objects of it and of the two functions it called
+    in turn (``None`` without one). One walk of the stack in the native module, one look-up
+    per frame by code-object address (each code object classified once, by
+    :func:`_classify_code`); on CPython 3.11 the frames are read in place, without a frame
+    object each (``CallSites.in_place``)."""
     return walker().locate(start if start is not None else sys._getframe(2))
 
 

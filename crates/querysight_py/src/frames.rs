@@ -1,11 +1,11 @@
 //! `querysight._native.CallSites`: the stack walk that finds where a query came from, once per
 //! query on the run-time path.
 //!
-//! CPython 3.11 materializes a frame object for each outer frame visited
-//! (`PyFrame_GetBack`), which no code can avoid without CPython internals; what this walk
-//! saves is the rest of the per-frame work of a Python loop: the C API instead of attribute
-//! look-ups, and one hash look-up by code-object address instead of a bytecode loop with two
-//! calls per frame.
+//! On CPython 3.11 the walk reads the interpreter's frames in place (`crate::stack`), once
+//! their layout was checked against the public API; elsewhere it goes through the public
+//! API (`PyFrame_GetBack`), which makes a frame object for each outer frame it passes. Either
+//! way, one hash look-up by code-object address per frame replaces a Python loop with
+//! attribute look-ups and two calls per frame.
 //! Which frames are which is decided in Python, once per code object, by the `classify`
 //! callable (`querysight.callsite`): application code, a `QuerySet` entry point, the SQL
 //! compiler, a values iterable.
@@ -15,6 +15,8 @@ use std::sync::Mutex;
 use pyo3::prelude::*;
 use pyo3::types::{PyFrame, PyFrameMethods, PyString};
 use rustc_hash::FxHashMap;
+
+use crate::stack::{frame_lasti, Layout, RawFrame};
 
 /// A `QuerySet` entry point the application called (`count`, `first`, `__iter__`...).
 const API: u8 = 1;
@@ -42,10 +44,75 @@ type Located<'py> = (
     Option<Callee>,
 );
 
-/// `(callee, inner, inner)`: the library frame the application frame called, then the frames
-/// it called in turn, innermost last (when the callee is a decorator's wrapper, they name the
+/// `(call, code, inner code, inner code)`: the call of the library function the application
+/// frame called (an object that is that call's alone while held: see
+/// [`StackFrame::call_token`]), its code object, then the code objects of the functions it
+/// called in turn, innermost last (when the callee is a decorator's wrapper, they name the
 /// function it wraps). See [`Walk::callee`].
-pub(crate) type Callee = (Py<PyAny>, Option<Py<PyAny>>, Option<Py<PyAny>>);
+pub(crate) type Callee = (Py<PyAny>, Py<PyAny>, Option<Py<PyAny>>, Option<Py<PyAny>>);
+
+/// One frame of a walk: a frame object (the public API), or an interpreter frame read in
+/// place ([`RawFrame`], CPython 3.11).
+trait StackFrame: Sized + Clone {
+    /// The frame's code object.
+    fn code<'py>(&self, py: Python<'py>) -> Bound<'py, PyAny>;
+    /// The offset of the current instruction in bytes (`frame.f_lasti`).
+    fn lasti(&self) -> i64;
+    /// The line being run.
+    fn line(&self) -> i64;
+    /// The next frame outwards.
+    fn outer(&self) -> Option<Self>;
+    /// An object that is this call's alone for as long as it is held: a frame object lives as
+    /// long as its call, so the same object means the same call.
+    fn call_token(&self, py: Python<'_>) -> Py<PyAny>;
+}
+
+impl StackFrame for Bound<'_, PyFrame> {
+    fn code<'py>(&self, py: Python<'py>) -> Bound<'py, PyAny> {
+        PyFrameMethods::code(self)
+            .into_any()
+            .unbind()
+            .into_bound(py)
+    }
+
+    fn lasti(&self) -> i64 {
+        frame_lasti(self)
+    }
+
+    fn line(&self) -> i64 {
+        i64::from(self.line_number())
+    }
+
+    fn outer(&self) -> Option<Self> {
+        PyFrameMethods::outer(self)
+    }
+
+    fn call_token(&self, py: Python<'_>) -> Py<PyAny> {
+        self.clone().into_any().unbind().clone_ref(py)
+    }
+}
+
+impl StackFrame for RawFrame {
+    fn code<'py>(&self, py: Python<'py>) -> Bound<'py, PyAny> {
+        RawFrame::code(self, py)
+    }
+
+    fn lasti(&self) -> i64 {
+        RawFrame::lasti(self)
+    }
+
+    fn line(&self) -> i64 {
+        RawFrame::line(self)
+    }
+
+    fn outer(&self) -> Option<Self> {
+        RawFrame::outer(self)
+    }
+
+    fn call_token(&self, py: Python<'_>) -> Py<PyAny> {
+        RawFrame::call_token(self, py)
+    }
+}
 
 /// Frames above the application frame that make up its calling context (see
 /// [`Walk::context`]).
@@ -64,6 +131,9 @@ struct Cache {
     codes: FxHashMap<usize, (u8, Option<Py<PyString>>)>,
     /// `(code object address, line) -> "path:line"` of application frames already seen.
     sites: FxHashMap<(usize, i64), Py<PyString>>,
+    /// `(code object address, instruction offset) -> line` of application frames already
+    /// seen: a line number is found by scanning the code's line table.
+    lines: FxHashMap<(usize, i64), i64>,
     /// Keeps every code object in `codes` alive: its address stays its own while it is a key.
     alive: Vec<Py<PyAny>>,
 }
@@ -73,6 +143,8 @@ struct Cache {
 #[pyclass(module = "querysight._native", frozen)]
 pub struct CallSites {
     classify: Py<PyAny>,
+    /// Set when the interpreter's frames can be read in place (see `crate::stack`).
+    layout: Option<Layout>,
     operation: Py<PyAny>,
     cache: Mutex<Cache>,
     /// `(api, values, orm) -> operation`, from `operation`, in order of first use (an
@@ -219,8 +291,19 @@ impl CallSites {
             .unwrap_or_else(|| String::from("query"))
     }
 
-    /// One walk from `frame` outwards (see [`Walk`]).
+    /// One walk from `frame` outwards (see [`Walk`]); an empty one when `frame` is not a
+    /// frame object.
     pub(crate) fn walk(&self, py: Python<'_>, frame: Bound<'_, PyAny>) -> PyResult<Walk> {
+        let Ok(frame) = frame.cast_into::<PyFrame>() else {
+            return self.walk_from(py, None::<RawFrame>);
+        };
+        if let Some(layout) = self.layout {
+            return self.walk_from(py, RawFrame::of_frame(layout, &frame));
+        }
+        self.walk_from(py, Some(frame))
+    }
+
+    fn walk_from<F: StackFrame>(&self, py: Python<'_>, start: Option<F>) -> PyResult<Walk> {
         let mut walk = Walk {
             app: None,
             api: None,
@@ -231,27 +314,30 @@ impl CallSites {
             callee: None,
         };
         // The last three frames visited, by step number modulo 3.
-        let mut below: [Option<Bound<'_, PyFrame>>; 3] = [None, None, None];
+        let mut below: [Option<F>; 3] = [None, None, None];
         let mut step = 0_usize;
-        // PyFrame_GetCode / PyFrame_GetBack / PyFrame_GetLineNumber through PyO3's safe
-        // wrappers: no attribute look-up per frame.
-        let mut frame = frame.cast_into::<PyFrame>().ok();
+        let mut frame = start;
         while let Some(current) = frame {
-            let code = current.code().into_any();
+            let code = current.code(py);
             let (bits, text, generation) = self.info(py, &code)?;
             if bits & APP != 0 {
+                let code = generation.map(|g| (g, code.as_ptr() as usize));
                 walk.app = Some(AppFrame {
-                    code: generation.map(|g| (g, code.as_ptr() as usize)),
-                    line: i64::from(current.line_number()),
+                    code,
+                    line: self.line(code, &current),
                     path: text,
                 });
                 (walk.context, walk.entry) = self.context(py, &current, bits)?;
-                let mut take = |back: usize| {
-                    below[(step + 3 - back) % 3]
-                        .take()
-                        .map(|frame| frame.into_any().unbind())
-                };
-                walk.callee = take(1).map(|callee| (callee, take(2), take(3)));
+                let mut take = |back: usize| below[(step + 3 - back) % 3].take();
+                walk.callee = take(1).map(|callee| {
+                    let inner = |frame: Option<F>| frame.map(|f| f.code(py).unbind());
+                    (
+                        callee.call_token(py),
+                        callee.code(py).unbind(),
+                        inner(take(2)),
+                        inner(take(3)),
+                    )
+                });
                 return Ok(walk);
             }
             if bits & BOUNDARY != 0 {
@@ -279,10 +365,10 @@ impl CallSites {
     /// says nothing of the application's calls). It ends at a boundary (a thread hop from
     /// async code, querysight's middleware): what lies beyond is not the application's
     /// calling code.
-    fn context(
+    fn context<F: StackFrame>(
         &self,
         py: Python<'_>,
-        app: &Bound<'_, PyFrame>,
+        app: &F,
         app_bits: u8,
     ) -> PyResult<(u64, Option<Py<PyAny>>)> {
         let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
@@ -298,7 +384,7 @@ impl CallSites {
                 break;
             }
             taken += 1;
-            let code = current.code().into_any();
+            let code = current.code(py);
             let bits = self.info(py, &code)?.0;
             if bits & BOUNDARY != 0 {
                 break;
@@ -306,7 +392,7 @@ impl CallSites {
             if bits & APP != 0 {
                 if bits & TEST != 0 {
                     if let Some(found) = candidate.take() {
-                        entry = Some(found.into_any().unbind());
+                        entry = Some(found.call_token(py));
                     }
                 } else if candidate.is_some() {
                     candidate = Some(current.clone());
@@ -314,10 +400,7 @@ impl CallSites {
                 // The instruction offset, not the line: a line number is found by scanning
                 // the code's line table, which costs more than the rest of this loop in a
                 // long function.
-                let lasti = current
-                    .getattr(pyo3::intern!(py, "f_lasti"))
-                    .and_then(|v| v.extract::<i64>())
-                    .unwrap_or(-1);
+                let lasti = current.lasti();
                 let entry = (code.as_ptr() as usize, lasti);
                 if entry != previous {
                     for word in [entry.0 as u64, entry.1 as u64] {
@@ -330,6 +413,29 @@ impl CallSites {
             frame = current.outer();
         }
         Ok((hash | 1, entry))
+    }
+
+    /// The line `frame` is running, from the cache when `code` (its code object, as
+    /// [`AppFrame::code`]) is known to it.
+    fn line<F: StackFrame>(&self, code: Option<(u64, usize)>, frame: &F) -> i64 {
+        let Some((generation, code)) = code else {
+            return frame.line();
+        };
+        let key = (code, frame.lasti());
+        if let Ok(cache) = self.cache.lock() {
+            if cache.generation == generation {
+                if let Some(line) = cache.lines.get(&key) {
+                    return *line;
+                }
+            }
+        }
+        let line = frame.line();
+        if let Ok(mut cache) = self.cache.lock() {
+            if cache.generation == generation && cache.lines.len() < MAX_CODES {
+                cache.lines.insert(key, line);
+            }
+        }
+        line
     }
 
     /// `(bits, text, generation)` of `code`, from the cache or the classifier; the cache
@@ -353,6 +459,7 @@ impl CallSites {
             if cache.codes.len() >= MAX_CODES {
                 cache.codes.clear();
                 cache.sites.clear();
+                cache.lines.clear();
                 cache.alive.clear();
                 cache.generation += 1;
             }
@@ -375,10 +482,15 @@ impl CallSites {
     /// test harness (see `Walk::entry`), 0 for any other library frame.
     /// `operation(api, values, orm) -> str`: what a query that is not a relation load ran
     /// (see `Scope::record_walked`).
+    /// `in_place`: read the interpreter's frames in place when the running interpreter allows
+    /// it (CPython 3.11, layout checked from the caller's frame outwards); false keeps the
+    /// public API (for tests comparing the two).
     #[new]
-    fn new(classify: Py<PyAny>, operation: Py<PyAny>) -> Self {
+    #[pyo3(signature = (classify, operation, in_place = true))]
+    fn new(py: Python<'_>, classify: Py<PyAny>, operation: Py<PyAny>, in_place: bool) -> Self {
         CallSites {
             classify,
+            layout: if in_place { Layout::check(py) } else { None },
             operation,
             cache: Mutex::new(Cache::default()),
             operations: Mutex::new(Vec::new()),
@@ -421,12 +533,19 @@ impl CallSites {
         if let Ok(mut cache) = self.cache.lock() {
             cache.codes.clear();
             cache.sites.clear();
+            cache.lines.clear();
             cache.alive.clear();
             cache.generation += 1;
         }
         if let Ok(mut ops) = self.operations.lock() {
             ops.clear();
         }
+    }
+
+    /// Whether frames are read in place (see `crate::stack`), not through the public API.
+    #[getter]
+    fn in_place(&self) -> bool {
+        self.layout.is_some()
     }
 
     /// Code objects classified so far.

@@ -8,6 +8,8 @@ mod error;
 mod frames;
 mod scope;
 mod sql_cache;
+#[allow(unsafe_code)] // CPython 3.11's frames read in place: the one unsafe module
+mod stack;
 
 use pyo3::prelude::*;
 

@@ -49,20 +49,21 @@ impl Interner {
 /// the Python side cuts the key there (`querysight.scope`).
 const CONTEXT_MARK: char = '\u{1f}';
 
-/// A frame held to be compared by identity with the next one: holding it keeps its address
-/// its own (a freed frame's memory is soon another frame's). Dropping the last reference to a
-/// frame can run finalizers, which may run queries and so re-enter the scope: a released
-/// frame is returned, to be dropped after the scope's lock is let go.
+/// A call's token (`CallSites`' `StackFrame::call_token`: its frame object, or its frame's
+/// locals dict) held to be compared by identity with the next one: holding it keeps its
+/// address its own (a freed object's memory is soon another's). Dropping the last reference
+/// to it can run finalizers, which may run queries and so re-enter the scope: a released
+/// token is returned, to be dropped after the scope's lock is let go.
 #[derive(Default)]
 struct Held {
     frame: Option<Py<PyAny>>,
-    /// Distinct frames seen so far (consecutive repeats of one count once).
+    /// Distinct calls seen so far (consecutive repeats of one count once).
     count: u64,
 }
 
 impl Held {
     /// `(count, changed, released)` after seeing `frame` (`(0, false, None)` for none):
-    /// `changed` when it is not the frame held, which it then replaces.
+    /// `changed` when it is not the token held, which it then replaces.
     fn see(&mut self, frame: Option<Py<PyAny>>) -> (u64, bool, Option<Py<PyAny>>) {
         let Some(frame) = frame else {
             return (0, false, None);
@@ -146,8 +147,8 @@ impl State {
     }
 
     /// The id of the call into library code a query came from (`Walk::callee`; 0 for none),
-    /// remembering, for a new call site `site`, the code objects of the functions it called
-    /// (the inner frames are read only then). The second value is for the caller to drop
+    /// remembering, for a new call site `site`, the code objects of the functions it called.
+    /// The second value is for the caller to drop
     /// after releasing the lock (see [`Held`]).
     fn call(
         &mut self,
@@ -155,20 +156,19 @@ impl State {
         site: u32,
         callee: Option<Callee>,
     ) -> (u64, Option<Py<PyAny>>) {
-        let Some((frame, first, second)) = callee else {
+        let Some((token, code, inner, innermost)) = callee else {
             return (0, None);
         };
         if !self.callee_codes.contains_key(&site) && self.callee_codes.len() < MAX_INTERNED {
-            let codes: Vec<Bound<'_, PyAny>> = [Some(&frame), first.as_ref(), second.as_ref()]
+            let codes: Vec<Py<PyAny>> = [Some(code), inner, innermost]
                 .into_iter()
                 .flatten()
-                .filter_map(|f| f.bind(py).getattr(pyo3::intern!(py, "f_code")).ok())
                 .collect();
             if let Ok(codes) = PyTuple::new(py, codes) {
                 self.callee_codes.insert(site, codes.unbind());
             }
         }
-        let (call, _, released) = self.callee.see(Some(frame));
+        let (call, _, released) = self.callee.see(Some(token));
         (call, released)
     }
 
