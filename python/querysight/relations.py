@@ -730,26 +730,47 @@ def _describe_call(filters: Any, query: Any, relation: Relation) -> Relation:
 
 
 def _patch_compiler() -> None:
+    import inspect
+
     from django.db.models.sql import compiler
 
     original = compiler.SQLCompiler.execute_sql
 
-    @functools.wraps(original)
-    def execute_sql(self: Any, *args: Any, **kwargs: Any) -> Any:
+    def execute(self: Any, call: Callable[[], Any]) -> Any:
         query = self.query
-        tags = query.__dict__
-        # Most queries are no related manager's and aggregate over no subquery: one look-up.
-        if (_REL_TAG not in tags and "inner_query" not in tags) or not active.get():
-            return original(self, *args, **kwargs)
         relation = _relation_tag(query)
         filters = query
         if relation is None:
-            filters = tags.get("inner_query")  # an aggregate over a subquery
+            filters = query.__dict__.get("inner_query")  # an aggregate over a subquery
             relation = _relation_tag(filters) if filters is not None else None
             if relation is None:
-                return original(self, *args, **kwargs)
+                return call()
         relation = _describe_call(filters, query, relation)
-        return _with_relation(relation, lambda: original(self, *args, **kwargs))
+        return _with_relation(relation, call)
+
+    # Django's own signature when it is the one known (4.2 to 5.2): the wrapper passes the
+    # arguments on as they came, without packing them into a tuple and a dict per query.
+    if list(inspect.signature(original).parameters) == ["self", "result_type", "chunked_fetch", "chunk_size"]:
+        from django.db.models.sql.constants import GET_ITERATOR_CHUNK_SIZE, MULTI
+
+        @functools.wraps(original)
+        def execute_sql(
+            self: Any, result_type: Any = MULTI, chunked_fetch: bool = False, chunk_size: int = GET_ITERATOR_CHUNK_SIZE
+        ) -> Any:
+            tags = self.query.__dict__
+            # Most queries are no related manager's and aggregate over no subquery: one look-up.
+            if (_REL_TAG not in tags and "inner_query" not in tags) or not active.get():
+                return original(self, result_type, chunked_fetch, chunk_size)
+            return execute(self, lambda: original(self, result_type, chunked_fetch, chunk_size))
+
+    else:
+
+        @functools.wraps(original)
+        def execute_sql(self: Any, *args: Any, **kwargs: Any) -> Any:
+            tags = self.query.__dict__
+            if (_REL_TAG not in tags and "inner_query" not in tags) or not active.get():
+                return original(self, *args, **kwargs)
+            return execute(self, lambda: original(self, *args, **kwargs))
 
     compiler.SQLCompiler.execute_sql = execute_sql
 

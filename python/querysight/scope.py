@@ -20,7 +20,7 @@ import logging
 import re
 import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import callsite, capture_file, fixes, relations
 from .conf import Settings, get_settings
@@ -161,8 +161,10 @@ def format_findings(findings: list[Finding]) -> str:
     return "\n".join(f.describe() for f in findings) or "no findings"
 
 
-@dataclass
-class _CallSiteInfo:
+class _CallSiteInfo(NamedTuple):
+    """What a finding says about a group key's call site (a tuple: one is made per new key,
+    once per scope for each relation query)."""
+
     site: str
     template: str | None
     serializer_field: str | None
@@ -236,6 +238,9 @@ class Scope:
             template = relations.current_template.get()
             field = relations.current_serializer_field.get()
             relation = relations.current_relation.get()
+            if relation is not None and relation.batch and self._capture_file is None:
+                self._record_batch(sql, params, alias, vendor, duration_ns, relation, template, field)
+                return
             hop = relations.async_site.get()
             site, api, values, orm, context, entry, callee = self._walker.locate(sys._getframe(1))
             if hop is not None:
@@ -274,6 +279,25 @@ class Scope:
                 )
         except Exception:
             self._fail()
+
+    def _record_batch(
+        self, sql: str, params: Any, alias: str, vendor: str, duration_ns: int, relation: Any, template: Any,
+        field: str | None,
+    ) -> None:
+        """The query of a prefetch batch over several rows (``Relation.batch``), without a
+        stack walk: its group key is the batch's own, so it is no N+1 or duplicate of any other
+        query, and where the application ran it changes nothing. Should one batch repeat a
+        query (proxy models' content types sharing a table), the finding is reported at the
+        line that built the queryset (``Origin.site``), where its fix goes."""
+        site = relation.origin.site if relation.origin is not None else "<unknown>"
+        key = f"{site} [prefetch] [relation {relation.label} {relation.path} #batch{relation.batch}]"
+        if len(self._sites) < _MAX_SITES:
+            self._sites[key] = _CallSiteInfo(
+                site, f"{template[0]}:{template[1]}" if template else None, field, relation, "prefetch"
+            )
+        self._native.record(
+            sql, params, _DIALECTS.get(vendor, "sqlite"), alias, key, duration_ns // 1000, relation.label
+        )
 
     def _key(self, site: str, op: str, template: Any, field: str | None, relation: Any) -> str:
         """The group key of a query run from a template or a serializer field, or loading a

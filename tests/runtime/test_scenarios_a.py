@@ -58,6 +58,10 @@ def test_01_iterator_with_a_prefetch_per_chunk_is_not_an_n_plus_one(social, watc
     assert len(texts) == 6
     assert s.findings == []
     assert s.query_count == 4
+    # Each chunk's prefetch is a batch of its own (no stack walk: see Scope._record_batch),
+    # still counted in its shape: three batches, three groups.
+    prefetches = [shape for shape in s.shapes() if "rtapp_comment" in shape.sql]
+    assert [(shape.count, shape.call_sites) for shape in prefetches] == [(3, 3)]
 
 
 # -- 2 ---------------------------------------------------------------------------------------
