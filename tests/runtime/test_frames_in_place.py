@@ -226,3 +226,19 @@ def test_the_token_leaves_the_callers_locals_as_they_are(walker):
     token, before, after, read = app_locals(walker)
     assert before["a"] == 1 and after["a"] == 2 and read == 2
     assert "walker" in after and "token" in after
+
+
+def lib_returns_its_frame():
+    return sys._getframe()
+
+
+def app_keeps_a_returned_frame():
+    return lib_returns_its_frame()
+
+
+def test_a_frame_whose_call_returned_is_walked_as_the_public_api_does():
+    # Its frame object now holds the frame and links outwards through `f_back` only.
+    frame = app_keeps_a_returned_frame()
+    in_place, public = located(frame)
+    assert in_place == public
+    assert in_place[0].startswith("app.py/app_keeps_a_returned_frame:")

@@ -297,8 +297,11 @@ impl CallSites {
         let Ok(frame) = frame.cast_into::<PyFrame>() else {
             return self.walk_from(py, None::<RawFrame>);
         };
-        if let Some(layout) = self.layout {
-            return self.walk_from(py, RawFrame::of_frame(layout, &frame));
+        if let Some(raw) = self
+            .layout
+            .and_then(|layout| RawFrame::of_frame(layout, &frame))
+        {
+            return self.walk_from(py, Some(raw));
         }
         self.walk_from(py, Some(frame))
     }

@@ -56,8 +56,10 @@ struct InterpreterFrame {
 
 /// `FRAME_OWNED_BY_GENERATOR` of `enum _frameowner`: a generator's frame is never incomplete.
 const OWNED_BY_GENERATOR: c_char = 1;
-/// The highest `enum _frameowner` value of 3.11 (`FRAME_OWNED_BY_FRAME_OBJECT`).
-const OWNER_MAX: c_char = 2;
+/// `FRAME_OWNED_BY_FRAME_OBJECT`, the highest `enum _frameowner` value of 3.11: a frame whose
+/// call has returned, kept by its frame object (which links outwards through `f_back`, not
+/// `previous`).
+const OWNED_BY_FRAME_OBJECT: c_char = 2;
 
 /// CPython 3.11's `PyCodeObject` (`_PyCode_DEF`), up to its bytecode.
 #[repr(C)]
@@ -162,7 +164,7 @@ impl Layout {
         let iframe = unsafe { fast.0.as_ref() };
         if iframe.f_code != code.as_ptr()
             || !(iframe.frame_obj.is_null() || iframe.frame_obj == frame_ptr)
-            || !(0..=OWNER_MAX).contains(&iframe.owner)
+            || !(0..=OWNED_BY_FRAME_OBJECT).contains(&iframe.owner)
         {
             return false;
         }
@@ -203,8 +205,9 @@ pub(crate) fn frame_lasti(frame: &Bound<'_, pyo3::types::PyFrame>) -> i64 {
 }
 
 impl RawFrame {
-    /// The interpreter frame behind `frame`, or `None` when it is not a complete frame that
-    /// is running or suspended. `layout` says the layouts were checked on this interpreter.
+    /// The interpreter frame behind `frame`, or `None` when its call has returned (the
+    /// public API still walks outwards from such a frame; reading in place cannot). `layout`
+    /// says the layouts were checked on this interpreter.
     pub(crate) fn of_frame(
         _layout: Layout,
         frame: &Bound<'_, pyo3::types::PyFrame>,
@@ -220,7 +223,7 @@ impl RawFrame {
     unsafe fn of_frame_object(frame: *mut ffi::PyObject) -> Option<RawFrame> {
         let object = unsafe { &*frame.cast::<FrameObject>() };
         let raw = RawFrame(NonNull::new(object.f_frame)?);
-        (!raw.incomplete()).then_some(raw)
+        (raw.frame().owner != OWNED_BY_FRAME_OBJECT).then_some(raw)
     }
 
     fn frame(&self) -> &InterpreterFrame {
