@@ -202,8 +202,8 @@ def _in_test_code(call_site: str) -> bool:
     """Whether ``call_site`` (``path:line``) is in test code (``callsite.is_test_file``:
     pytest's ``python_files`` patterns, ``conftest.py``, a module directly in a ``tests``
     package): the harness's own loops and re-reads (data making, expected values, loops over
-    cases), not the code under test. ``--querysight`` reports only what the code under test ran; a marked test
-    reports its own body's queries too."""
+    cases), not the code under test. ``--querysight`` reports only what the code under test
+    ran; a marked test reports its own body's queries too."""
     from .callsite import is_test_file
 
     return is_test_file(call_site.rpartition(":")[0] or call_site)

@@ -290,11 +290,7 @@ class Scope:
         query (proxy models' content types sharing a table), the finding is reported at the
         line that built the queryset (``Origin.site``), where its fix goes."""
         site = relation.origin.site if relation.origin is not None else "<unknown>"
-        key = f"{site} [prefetch] [relation {relation.label} {relation.path} #batch{relation.batch}]"
-        if len(self._sites) < _MAX_SITES:
-            self._sites[key] = _CallSiteInfo(
-                site, f"{template[0]}:{template[1]}" if template else None, field, relation, "prefetch"
-            )
+        key = self._key(site, "prefetch", template, field, relation)
         self._native.record(
             sql, params, _DIALECTS.get(vendor, "sqlite"), alias, key, duration_ns // 1000, relation.label
         )

@@ -87,8 +87,8 @@ impl StackFrame for Bound<'_, PyFrame> {
         PyFrameMethods::outer(self)
     }
 
-    fn call_token(&self, py: Python<'_>) -> Py<PyAny> {
-        self.clone().into_any().unbind().clone_ref(py)
+    fn call_token(&self, _py: Python<'_>) -> Py<PyAny> {
+        self.clone().into_any().unbind()
     }
 }
 

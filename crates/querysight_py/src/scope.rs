@@ -56,32 +56,32 @@ const CONTEXT_MARK: char = '\u{1f}';
 /// token is returned, to be dropped after the scope's lock is let go.
 #[derive(Default)]
 struct Held {
-    frame: Option<Py<PyAny>>,
+    token: Option<Py<PyAny>>,
     /// Distinct calls seen so far (consecutive repeats of one count once).
     count: u64,
 }
 
 impl Held {
-    /// `(count, changed, released)` after seeing `frame` (`(0, false, None)` for none):
+    /// `(count, changed, released)` after seeing `token` (`(0, false, None)` for none):
     /// `changed` when it is not the token held, which it then replaces.
-    fn see(&mut self, frame: Option<Py<PyAny>>) -> (u64, bool, Option<Py<PyAny>>) {
-        let Some(frame) = frame else {
+    fn see(&mut self, token: Option<Py<PyAny>>) -> (u64, bool, Option<Py<PyAny>>) {
+        let Some(token) = token else {
             return (0, false, None);
         };
         if self
-            .frame
+            .token
             .as_ref()
-            .is_some_and(|held| held.as_ptr() == frame.as_ptr())
+            .is_some_and(|held| held.as_ptr() == token.as_ptr())
         {
-            return (self.count, false, Some(frame));
+            return (self.count, false, Some(token));
         }
         self.count += 1;
-        (self.count, true, self.frame.replace(frame))
+        (self.count, true, self.token.replace(token))
     }
 
-    /// Lets go of the frame held (to be dropped outside the lock).
+    /// Lets go of the token held (to be dropped outside the lock).
     fn release(&mut self) -> Option<Py<PyAny>> {
-        self.frame.take()
+        self.token.take()
     }
 }
 
@@ -148,8 +148,7 @@ impl State {
 
     /// The id of the call into library code a query came from (`Walk::callee`; 0 for none),
     /// remembering, for a new call site `site`, the code objects of the functions it called.
-    /// The second value is for the caller to drop
-    /// after releasing the lock (see [`Held`]).
+    /// The second value is for the caller to drop after releasing the lock (see [`Held`]).
     fn call(
         &mut self,
         py: Python<'_>,

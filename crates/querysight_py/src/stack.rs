@@ -256,9 +256,15 @@ impl RawFrame {
         (frame.prev_instr as usize) < self.code_start() as usize + 2 * first.max(0) as usize
     }
 
+    /// The current instruction's index in code units (`_PyInterpreterFrame_LASTI`): -1 before
+    /// the first.
+    fn units(&self) -> isize {
+        (self.frame().prev_instr as isize - self.code_start() as isize) / 2
+    }
+
     /// The offset of the current instruction in bytes (`frame.f_lasti`), -1 before the first.
     pub(crate) fn lasti(&self) -> i64 {
-        let units = (self.frame().prev_instr as isize - self.code_start() as isize) / 2;
+        let units = self.units();
         if units < 0 {
             -1
         } else {
@@ -266,11 +272,12 @@ impl RawFrame {
         }
     }
 
-    /// The line being run (`frame.f_lineno` without a trace function).
+    /// The line being run (`frame.f_lineno` without a trace function): the line of byte
+    /// offset `units * 2`, as `PyFrame_GetLineNumber` asks for it.
     pub(crate) fn line(&self) -> i64 {
-        let lasti = (self.frame().prev_instr as isize - self.code_start() as isize) / 2 * 2;
+        let offset = self.units() * 2;
         // SAFETY: `f_code` is a code object; `PyCode_Addr2Line` takes any offset.
-        i64::from(unsafe { ffi::PyCode_Addr2Line(self.frame().f_code.cast(), lasti as c_int) })
+        i64::from(unsafe { ffi::PyCode_Addr2Line(self.frame().f_code.cast(), offset as c_int) })
     }
 
     /// The next frame outwards that has started (`PyFrame_GetBack`'s), or `None` at the
